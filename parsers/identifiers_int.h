@@ -1,0 +1,37 @@
+/*
+ * parsers/identifiers_int.h — what the identifier files share: the per-kind normalisers the
+ * registry in identifiers.c points at. Each has the id_normalise_fn contract from identifiers.h.
+ */
+#ifndef LW_PARSERS_IDENTIFIERS_INT_H
+#define LW_PARSERS_IDENTIFIERS_INT_H
+
+#include "parsers/identifiers.h"
+
+/* parsers/id_email.c */
+enum lw_rc id_email_normalise(struct lw_slice in, const struct id_context *ctx, char *out,
+                              size_t *out_len);
+enum lw_rc id_email_domain_normalise(struct lw_slice in, const struct id_context *ctx, char *out,
+                                     size_t *out_len);
+
+/* parsers/id_phone.c */
+enum lw_rc id_phone_normalise(struct lw_slice in, const struct id_context *ctx, char *out,
+                              size_t *out_len);
+enum lw_rc id_phone_country(struct lw_slice e164, char cc[3]);
+
+/* parsers/id_national.c */
+enum lw_rc id_national_fi_hetu(struct lw_slice in, const struct id_context *ctx, char *out,
+                               size_t *out_len);
+enum lw_rc id_national_se_personnummer(struct lw_slice in, const struct id_context *ctx, char *out,
+                                       size_t *out_len);
+enum lw_rc id_national_no_fodselsnummer(struct lw_slice in, const struct id_context *ctx, char *out,
+                                        size_t *out_len);
+enum lw_rc id_national_dk_cpr(struct lw_slice in, const struct id_context *ctx, char *out,
+                              size_t *out_len);
+
+/* parsers/id_finance.c */
+enum lw_rc id_finance_iban(struct lw_slice in, const struct id_context *ctx, char *out,
+                           size_t *out_len);
+enum lw_rc id_finance_payment_card(struct lw_slice in, const struct id_context *ctx, char *out,
+                                   size_t *out_len);
+
+#endif
