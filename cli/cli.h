@@ -1,0 +1,30 @@
+/*
+ * cli/cli.h — what the subcommand files share: the command table entry, option helpers and the
+ * printing conventions. Only cli/main.c turns enum lw_rc into exit codes.
+ *
+ * Conventions: a command's results go to stdout; diagnostics go through common/log (stderr); a
+ * command returns LW_OK or an error code with the detail in err, and never logs that error itself.
+ */
+#ifndef LW_CLI_CLI_H
+#define LW_CLI_CLI_H
+
+#include "common/error.h"
+
+#define LEAKWATCH_VERSION "0.1.0"
+
+struct cli_command {
+    const char *name;
+    const char *summary; /* one line for `leakwatch --help` */
+    /* argv[0] is the command name; options follow. Fill err on failure. */
+    enum lw_rc (*run)(int argc, char **argv, struct lw_error *err);
+    void (*help)(void); /* full help for `leakwatch NAME --help` */
+};
+
+/* cli/cmd_key.c */
+extern const struct cli_command cmd_key;
+
+/* Usage error with a hint to the command's --help; returns LW_ERR_USAGE. */
+enum lw_rc cli_usage_error(struct lw_error *err, const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

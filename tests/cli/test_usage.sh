@@ -1,0 +1,56 @@
+#!/bin/sh
+# Help, version, usage errors and their exit codes.
+. "$(dirname "$0")/lib.sh"
+
+run --help
+expect "--help exits 0" [ "$rc" -eq 0 ]
+expect "--help lists key" contains "$out" "key "
+expect "--help lists exit codes" contains "$out" "3 proxy/Tor unavailable"
+expect "--help names LEAKWATCH_KEY_FILE" contains "$out" "LEAKWATCH_KEY_FILE"
+
+run --version
+expect "--version: exit" [ "$rc" -eq 0 ]
+expect "--version" contains "$out" "leakwatch "
+
+run
+expect "no command: usage, exit 2" [ "$rc" -eq 2 ]
+
+run frobnicate
+expect "unknown command: exit 2" [ "$rc" -eq 2 ]
+expect "unknown command: named" contains "$err" "frobnicate"
+
+run --log-format xml key show
+expect "bad --log-format: exit 2" [ "$rc" -eq 2 ]
+run --log-level loud key show
+expect "bad --log-level: exit 2" [ "$rc" -eq 2 ]
+
+run key --help
+expect "key --help: exit" [ "$rc" -eq 0 ]
+expect "key --help" contains "$out" "leakwatch key generate [--out PATH]"
+expect "key --help explains refusal" contains "$out" "chmod 600"
+run help key
+expect "help key: exit" [ "$rc" -eq 0 ]
+expect "help key" contains "$out" "leakwatch key show"
+run key generate --help
+expect "key generate --help: exit" [ "$rc" -eq 0 ]
+expect "key generate --help" contains "$out" "--out PATH"
+
+run key
+expect "key without subcommand: exit 2" [ "$rc" -eq 2 ]
+run key rotate
+expect "unknown key subcommand: exit 2: exit" [ "$rc" -eq 2 ]
+expect "unknown key subcommand: exit 2" contains "$err" "rotate"
+run key generate --bogus
+expect "unknown option: exit 2" [ "$rc" -eq 2 ]
+run key generate extra
+expect "extra argument: exit 2" [ "$rc" -eq 2 ]
+run key show --format pem
+expect "bad --format: exit 2" [ "$rc" -eq 2 ]
+
+# untrusted text in a log line is escaped: no raw control characters reach the terminal
+run "$(printf 'x\033[31m\nforged')"
+expect "escape sequences escaped" [ "$(printf '%s' "$err" | tr -d '\n' | grep -c "$(printf '\033')")" -eq 0 ]
+expect "no forged second line" [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
+expect "escaped form shown" contains "$err" '\x1B[31m\nforged'
+
+finish
