@@ -143,6 +143,9 @@ keyfile_create(const char *path, const uint8_t oprf_seed[KEYFILE_SEED_BYTES],
     int fd = -1;
     enum lw_rc rc;
 
+    if (oprf_init() != LW_OK) {
+        return lw_error_set(err, LW_ERR_CRYPTO, "libsodium failed to initialise");
+    }
     rc = ensure_parent(path, dir, sizeof(dir), err);
     if (rc != LW_OK) {
         return rc;
@@ -173,9 +176,13 @@ out:
 enum lw_rc
 keyfile_generate(const char *path, struct lw_error *err)
 {
-    uint8_t *seeds = sodium_malloc(2 * KEYFILE_SEED_BYTES);
+    uint8_t *seeds;
     enum lw_rc rc;
 
+    if (oprf_init() != LW_OK) {
+        return lw_error_set(err, LW_ERR_CRYPTO, "libsodium failed to initialise");
+    }
+    seeds = sodium_malloc(2 * KEYFILE_SEED_BYTES);
     if (seeds == NULL) {
         abort();
     }
@@ -195,7 +202,8 @@ open_checked(const char *path, int *fd_out, struct lw_error *err)
     if (fd < 0) {
         int e = errno;
 
-        return lw_error_set(err, e == ENOENT ? LW_ERR_NOT_FOUND : LW_ERR_IO,
+        /* a missing key file is a configuration error (exit 2), like a bad one */
+        return lw_error_set(err, e == ENOENT ? LW_ERR_CONFIG : LW_ERR_IO,
                             "cannot open key file %s: %s%s", path, strerror(e),
                             e == ENOENT ? " (create one with: leakwatch key generate)" : "");
     }

@@ -42,8 +42,8 @@ enum lw_rc keyfile_create(const char *path, const uint8_t oprf_seed[KEYFILE_SEED
 
 /*
  * Load and check a key file. LW_ERR_CONFIG when the file is readable or writable by group or others
- * (the message names the file and the chmod that fixes it), is not a regular file, or is malformed;
- * LW_ERR_NOT_FOUND when it does not exist; LW_ERR_IO for other read errors. On success *out owns
+ * (the message names the file and the chmod that fixes it), does not exist (the message says how
+ * to create one), is not a regular file, or is malformed; LW_ERR_IO for other read errors. On success *out owns
  * the key; free it with keyfile_free().
  */
 enum lw_rc keyfile_load(const char *path, struct keyfile **out, struct lw_error *err);

@@ -189,7 +189,7 @@ test_malformed_files(void)
         CHECK(keyfile_load(p, &kf, &err) == LW_ERR_CONFIG);
         CHECK(kf == NULL);
     }
-    CHECK(keyfile_load(path_in("missing.key"), &kf, &err) == LW_ERR_NOT_FOUND);
+    CHECK(keyfile_load(path_in("missing.key"), &kf, &err) == LW_ERR_CONFIG);
     CHECK(strstr(err.msg, "leakwatch key generate") != NULL);
     CHECK(keyfile_load(dir, &kf, &err) == LW_ERR_CONFIG); /* a directory */
 }
