@@ -127,7 +127,7 @@ deps:
 	$(Q)scripts/install-deps build run test
 
 check: $(BIN) $(UNIT_BINS) $(REPLAY_BINS)
-	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) tests/run-tests $(UNIT_BINS) $(REPLAY_BINS) tests/cli/test_*.sh
+	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) tests/run-tests $(UNIT_BINS) $(REPLAY_BINS) tests/cli/test_*.sh tests/meta/test_*.sh
 
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=asan check
