@@ -94,7 +94,8 @@ main(int argc, char **argv)
     int failed = 0;
 
 #ifdef REPLAY_CORPUS
-    static char *fallback[] = {NULL, (char *)REPLAY_CORPUS, NULL};
+    static char corpus[] = REPLAY_CORPUS;
+    static char *fallback[] = {NULL, corpus, NULL};
     if (argc < 2) {
         fallback[0] = argv[0];
         argv = fallback;
