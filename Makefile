@@ -135,7 +135,8 @@ asan:
 fuzz:
 	$(Q)scripts/install-deps dev
 	$(Q)$(MAKE) --no-print-directory BUILD=fuzz $(FUZZ_NAMES:%=build/fuzz/tests/fuzz/%)
-	@echo "fuzz targets in build/fuzz/tests/fuzz/; run e.g. build/fuzz/tests/fuzz/fuzz_identifiers tests/fuzz/corpus/fuzz_identifiers"
+	@echo "fuzz targets in build/fuzz/tests/fuzz/; run one with a scratch corpus first, e.g."
+	@echo "  mkdir -p /tmp/c && build/fuzz/tests/fuzz/fuzz_identifiers /tmp/c tests/fuzz/corpus/fuzz_identifiers"
 
 bench: $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do $$b || exit 1; done
