@@ -52,7 +52,7 @@ static int lw_test_current_failed;
         }                                                                                         \
     } while (0)
 
-static void
+__attribute__((unused)) static void
 lw_test_run(const char *name, void (*fn)(void))
 {
     lw_test_current_failed = 0;
