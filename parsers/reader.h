@@ -9,7 +9,7 @@
  * Encodings: a UTF-8 byte-order mark is skipped; input starting with a UTF-16 (LE or BE) BOM is
  * transcoded to UTF-8 on the fly (Excel's "Unicode text" export), with unpaired surrogates becoming
  * U+FFFD. Everything else is passed through as bytes: invalid UTF-8 and Windows-1252 text are for
- * the consumer of a value to handle (parsers/text.h).
+ * the consumer of a value to handle (parsers/encoding.h).
  *
  * The buffer holds leaked text: it is wiped before it is freed.
  */

@@ -1,88 +1,37 @@
-/*
- * parsers/text.c — clean UTF-8 from whatever a dump holds.
- *
- * Per byte: a well-formed UTF-8 sequence is copied; anything else is one Windows-1252 character
- * (a superset of Latin-1 in the printable range, and what "ANSI" exports from Nordic Windows
- * machines are). Mixed files — UTF-8 rows appended to a Latin-1 dump — come out right row by row.
- */
-#include "parsers/text.h"
+/* parsers/text.c — placeholder while the text parser is written; see parsers/parser.h. */
+#include "parsers/parser.h"
 
-#include "common/escape.h"
-
-/* Windows-1252 0x80–0x9F; 0 marks the five undefined positions. */
-static const unsigned short cp1252_high[32] = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
-};
-
-static bool
-is_bad_control(unsigned cp)
+static int
+sniff(struct lw_slice head, const char *name_hint)
 {
-    return cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r';
-}
-
-bool
-text_is_clean(struct lw_slice in)
-{
-    size_t i = 0;
-
-    while (i < in.len) {
-        unsigned cp;
-        size_t n = lw_utf8_decode(lw_slice_make(in.p + i, in.len - i), &cp);
-
-        if (n == 0 || is_bad_control(cp)) {
-            return false;
-        }
-        i += n;
-    }
-    return true;
+    (void)head;
+    (void)name_hint;
+    return 0;
 }
 
 static enum lw_rc
-put_cp(struct lw_buf *out, unsigned cp)
+open_(struct reader *r, const struct parse_limits *lim, struct parser **out, struct lw_error *err)
 {
-    char tmp[3];
-
-    if (cp < 0x80) {
-        return lw_buf_append_byte(out, (char)cp);
-    }
-    if (cp < 0x800) {
-        tmp[0] = (char)(0xC0 | (cp >> 6));
-        tmp[1] = (char)(0x80 | (cp & 0x3F));
-        return lw_buf_append(out, tmp, 2);
-    }
-    tmp[0] = (char)(0xE0 | (cp >> 12));
-    tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    tmp[2] = (char)(0x80 | (cp & 0x3F));
-    return lw_buf_append(out, tmp, 3);
+    (void)r;
+    (void)lim;
+    *out = NULL;
+    return lw_error_set(err, LW_ERR_INTERNAL, "the text parser is not written yet");
 }
 
-enum lw_rc
-text_to_utf8(struct lw_slice in, struct lw_buf *out)
+static enum lw_rc
+next(struct parser *p, struct record *rec, struct parse_stats *st, struct lw_error *err)
 {
-    size_t i = 0;
-
-    while (i < in.len) {
-        unsigned cp;
-        size_t n = lw_utf8_decode(lw_slice_make(in.p + i, in.len - i), &cp);
-        enum lw_rc rc;
-
-        if (n > 1 || (n == 1 && !is_bad_control(cp))) {
-            rc = lw_buf_append(out, in.p + i, n);
-        } else if (n == 1) {
-            rc = lw_buf_append_byte(out, ' ');
-        } else {
-            unsigned char b = (unsigned char)in.p[i];
-
-            n = 1;
-            cp = b >= 0xA0 ? b : cp1252_high[b - 0x80];
-            rc = put_cp(out, cp == 0 ? 0xFFFD : cp);
-        }
-        if (rc != LW_OK) {
-            return rc;
-        }
-        i += n;
-    }
-    return LW_OK;
+    (void)p;
+    (void)rec;
+    (void)st;
+    (void)err;
+    return LW_ERR_NOT_FOUND;
 }
+
+static void
+close_(struct parser *p)
+{
+    (void)p;
+}
+
+const struct parser_ops parser_text = {"text", sniff, open_, next, close_};

@@ -1,9 +1,9 @@
 /*
- * parsers/text.h — making a raw value safe to scan: old dumps mix UTF-8 with Latin-1/Windows-1252,
+ * parsers/encoding.h — making a raw value safe to scan: old dumps mix UTF-8 with Latin-1/Windows-1252,
  * and attacker-made ones hold NUL bytes and control characters.
  */
-#ifndef LW_PARSERS_TEXT_H
-#define LW_PARSERS_TEXT_H
+#ifndef LW_PARSERS_ENCODING_H
+#define LW_PARSERS_ENCODING_H
 
 #include <stdbool.h>
 
@@ -11,7 +11,7 @@
 #include "common/slice.h"
 
 /* True when in is well-formed UTF-8 with no C0 control other than \t \n \r (scan it as it is). */
-bool text_is_clean(struct lw_slice in);
+bool encoding_is_clean(struct lw_slice in);
 
 /*
  * Append to out a clean UTF-8 rendering of in: well-formed UTF-8 passes through; each byte that
@@ -20,6 +20,6 @@ bool text_is_clean(struct lw_slice in);
  * at most 3 bytes per input byte. LW_ERR_TOO_LARGE when out's ceiling is reached (out then holds a
  * prefix that ends on a whole character).
  */
-enum lw_rc text_to_utf8(struct lw_slice in, struct lw_buf *out);
+enum lw_rc encoding_to_utf8(struct lw_slice in, struct lw_buf *out);
 
 #endif
