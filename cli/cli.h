@@ -20,8 +20,9 @@ struct cli_command {
     void (*help)(void); /* full help for `leakwatch NAME --help` */
 };
 
-/* cli/cmd_key.c */
+/* cli/cmd_key.c, cli/cmd_ingest.c */
 extern const struct cli_command cmd_key;
+extern const struct cli_command cmd_ingest;
 
 /* Usage error with a hint to the command's --help; returns LW_ERR_USAGE. */
 enum lw_rc cli_usage_error(struct lw_error *err, const char *command, const char *fmt, ...)

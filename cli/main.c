@@ -16,6 +16,7 @@
 #include "common/log.h"
 
 static const struct cli_command *const commands[] = {
+    &cmd_ingest,
     &cmd_key,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
