@@ -32,6 +32,7 @@ struct reader {
     size_t start, end;   /* the unread window is buf[start, end) */
     uint64_t offset;     /* bytes consumed */
     bool eof, failed, bom_done;
+    bool source_done;    /* the source itself returned end of input */
     enum encoding enc;
     unsigned char held[4]; /* raw bytes read while looking for a BOM, or an odd UTF-16 byte */
     size_t held_len;
@@ -121,6 +122,9 @@ raw_read(struct reader *r, char *dst, size_t cap)
         return (ssize_t)k;
     }
     n = source_read(r, dst + k, cap - k);
+    if (n == 0) {
+        r->source_done = true;
+    }
     if (n < 0) {
         return k > 0 ? (ssize_t)k : -1;
     }
@@ -186,7 +190,7 @@ put_utf8(char *out, unsigned cp)
 }
 
 /* Transcode n raw UTF-16 bytes from raw into out (room for 2 * n + 4 bytes); returns bytes written.
- * An odd trailing byte is held for the next call. */
+ * An odd trailing byte is held for the next call, or becomes U+FFFD at the end of the input. */
 static size_t
 utf16_to_utf8(struct reader *r, const unsigned char *raw, size_t n, char *out)
 {
@@ -213,9 +217,11 @@ utf16_to_utf8(struct reader *r, const unsigned char *raw, size_t n, char *out)
             w += put_utf8(out + w, (u >= 0xDC00 && u <= 0xDFFF) ? 0xFFFD : u);
         }
     }
-    if (i < n) {
+    if (i < n && !r->source_done) {
         r->held[0] = raw[i];
         r->held_len = 1;
+    } else if (i < n) {
+        w += put_utf8(out + w, 0xFFFD); /* the input ended on half a code unit */
     }
     return w;
 }
