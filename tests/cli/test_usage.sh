@@ -47,6 +47,27 @@ expect "extra argument: exit 2" [ "$rc" -eq 2 ]
 run key show --format pem
 expect "bad --format: exit 2" [ "$rc" -eq 2 ]
 
+run ingest --help
+expect "ingest --help: exit" [ "$rc" -eq 0 ]
+expect "ingest --help documents --dry-run" contains "$out" "--dry-run"
+expect "ingest --help lists the formats" contains "$out" "html, sql, csv, json, combo or text"
+run --help
+expect "--help lists ingest" contains "$out" "ingest "
+printf 'x\n' > "$T/f.txt"
+run ingest "$T/f.txt"
+expect "ingest without --dry-run: exit 2" [ "$rc" -eq 2 ]
+expect "ingest without --dry-run: says why" contains "$err" "--dry-run"
+run ingest --dry-run
+expect "ingest without files: exit 2" [ "$rc" -eq 2 ]
+run ingest --dry-run --format xml "$T/f.txt"
+expect "ingest bad --format: exit 2" [ "$rc" -eq 2 ]
+expect "ingest bad --format: named" contains "$err" "xml"
+run ingest --dry-run --region Finland "$T/f.txt"
+expect "ingest bad --region: exit 2" [ "$rc" -eq 2 ]
+run ingest --dry-run "$T/missing.txt"
+expect "ingest missing file: exit 1" [ "$rc" -eq 1 ]
+expect "ingest missing file: named" contains "$err" "missing.txt"
+
 # untrusted text in a log line is escaped: no raw control characters reach the terminal
 run "$(printf 'x\033[31m\nforged')"
 expect "escape sequences escaped" [ "$(printf '%s' "$err" | tr -d '\n' | grep -c "$(printf '\033')")" -eq 0 ]
