@@ -429,3 +429,20 @@ id_phone_country(struct lw_slice e164, char cc[3])
     }
     return LW_OK;
 }
+
+enum lw_rc
+id_phone_trunk(const char region[3], char trunk[4])
+{
+    const struct plan *plan = plan_by_region(region);
+    size_t n;
+
+    if (plan == NULL || plan->trunk == NULL) {
+        return LW_ERR_NOT_FOUND;
+    }
+    n = strlen(plan->trunk);
+    if (n > 3) {
+        return LW_ERR_NOT_FOUND;
+    }
+    memcpy(trunk, plan->trunk, n + 1);
+    return LW_OK;
+}

@@ -413,6 +413,12 @@ identifiers_phone_country(struct lw_slice e164, char cc[3])
 }
 
 enum lw_rc
+identifiers_phone_trunk(const char region[3], char trunk[4])
+{
+    return id_phone_trunk(region, trunk);
+}
+
+enum lw_rc
 identifiers_oprf_input(enum id_kind kind, struct lw_slice value, uint8_t *out, size_t cap,
                        size_t *out_len)
 {

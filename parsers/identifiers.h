@@ -89,6 +89,12 @@ enum lw_rc identifiers_email_domain(struct lw_slice email, struct lw_slice *doma
  * the calling code is not in the plan table. */
 enum lw_rc identifiers_phone_country(struct lw_slice e164, char cc[3]);
 
+/* The national trunk prefix of the default region's numbering plan into trunk[4]: "0" for FI, "1"
+ * for US, "" for a plan without one (NO, DK). LW_ERR_NOT_FOUND for a region the plan table does
+ * not know (or "" for none). Free-text scanning uses it to tell a national number written with its
+ * trunk prefix ("040-1234567") from other digits. */
+enum lw_rc identifiers_phone_trunk(const char region[3], char trunk[4]);
+
 /*
  * The OPRF input for a normalised value: kind name ‖ 0x00 ‖ value (UTF-8), per DESIGN.md invariant
  * 2. Writes at most cap bytes to out and the length to *out_len. LW_ERR_TOO_LARGE if it does not

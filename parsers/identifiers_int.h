@@ -31,6 +31,7 @@ enum lw_rc id_email_domain_normalise(struct lw_slice in, const struct id_context
 enum lw_rc id_phone_normalise(struct lw_slice in, const struct id_context *ctx, char *out,
                               size_t *out_len);
 enum lw_rc id_phone_country(struct lw_slice e164, char cc[3]);
+enum lw_rc id_phone_trunk(const char region[3], char trunk[4]);
 
 /* parsers/id_national.c */
 enum lw_rc id_national_fi_hetu(struct lw_slice in, const struct id_context *ctx, char *out,
