@@ -19,7 +19,7 @@ else
 Q := @
 endif
 
-PKGS := libsodium
+PKGS := libsodium tidy
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -138,8 +138,10 @@ fuzz:
 	@echo "fuzz targets in build/fuzz/tests/fuzz/; run one with a scratch corpus first, e.g."
 	@echo "  mkdir -p /tmp/c && build/fuzz/tests/fuzz/fuzz_identifiers /tmp/c tests/fuzz/corpus/fuzz_identifiers"
 
-bench: $(BENCH_BINS)
+bench: $(BENCH_BINS) $(BIN)
+	$(Q)scripts/install-deps bench
 	$(Q)for b in $(BENCH_BINS); do $$b || exit 1; done
+	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) bench/parse.sh
 
 lint:
 	$(Q)scripts/install-deps dev

@@ -29,7 +29,7 @@ parse_limits_default(struct parse_limits *lim)
     lim->record_max = 1024 * 1024;
     lim->fields_max = 4096;
     lim->depth_max = 64;
-    lim->doc_max = 32 * 1024 * 1024;
+    lim->doc_max = 8 * 1024 * 1024; /* libtidy needs about 4x the document: ~35 MB peak */
 }
 
 const struct parser_ops *const *

@@ -22,7 +22,7 @@ check_file() {
     case $dir in
         common) ok_dirs="common" ; ok_sys="" ;;
         parsers) ok_dirs="common parsers"
-                 if [ "$f" = parsers/html.c ]; then ok_sys="tidy.h tidybuffio.h"; else ok_sys=""; fi ;;
+                 if [ "$f" = parsers/html.c ]; then ok_sys="tidy.h tidybuffio.h tidy/tidy.h tidy/tidybuffio.h"; else ok_sys=""; fi ;;
         storage) ok_dirs="common storage" ; ok_sys="sodium.h libpq-fe.h" ;;
         crawler) ok_dirs="common crawler" ; ok_sys="curl/curl.h" ;;
         *) return 0 ;;
