@@ -9,10 +9,21 @@
  *      not scanned, which default parse limits (1 MiB a record) never reach. It is wiped after each
  *      record.
  *   2. Names. What a column name means — the kinds it hints at (identifiers_hint_kinds(), some
- *      10 µs a call) and its flag class (flags_name_class()) — is kept in a small direct-mapped
- *      cache keyed by a 64-bit hash of the name, so a million-row table pays for each column
- *      once. Only the hash is kept, never the name: names may come from free text. A collision
- *      gives a field another column's hints, which choose validators but never validate.
+ *      10 µs a call) and its flag class (flags_name_class()) — is kept in a cache keyed by the
+ *      name's 64-bit FNV-1a hash and its length, so a million-row table pays for each column
+ *      once. The cache is an open-addressing table of CACHE_SLOTS slots with linear probing,
+ *      filled to at most CACHE_FILL names (half): every lookup ends at the name or at an empty
+ *      slot within a bounded run, and any table of up to CACHE_FILL distinct column names stays
+ *      resident however its hashes fall. The name that would pass CACHE_FILL empties the table
+ *      first (a table that wide, or JSON whose keys are values, starts over; memory stays fixed).
+ *      Only the hash and length are kept, never the name: names are usually schema, but JSON keys
+ *      and headers can be leaked values ({"john@example.com": …}), and nothing here keeps a value
+ *      past the record. So a hit is not verified against the name. Two names of one length with
+ *      the same 64-bit hash by accident are some 2^-50 likely in a 200-column table; one made to
+ *      collide on purpose (FNV is not keyed) gains its author nothing: the field gets another
+ *      column's hints and flag class, which the author could have had by naming the column so.
+ *      Hints choose validators but never validate. (The direct-mapped table this replaced let
+ *      two columns of one Finnish export, Tilinumero and Lisätiedot, evict each other every row.)
  *   3. Flags, from names, roles and values (flags.c): password (a non-empty password-role field or
  *      a non-empty field named like a password), name, address and birth_date (a non-empty field
  *      named like one; address also from a street, house number, postal code and town in prose),
@@ -48,19 +59,30 @@
 
 #define SCRATCH_MAX (8u << 20) /* cleaned text of one record's non-UTF-8 names and values */
 #define QUEUE_MAX (1u << 20)   /* hits of one record waiting for the record's flags */
-#define CACHE_SIZE 256         /* column names whose meaning is remembered */
+#define CACHE_SLOTS 512        /* open-addressing slots for column names (a power of two) */
+#define CACHE_FILL 256         /* most names remembered at once: the table stays half empty */
+
+_Static_assert((CACHE_SLOTS & (CACHE_SLOTS - 1)) == 0 && CACHE_FILL < CACHE_SLOTS,
+               "the name cache probes modulo a power of two and always has an empty slot");
 
 #define NATIONAL_IDS                                                                               \
     ((1u << ID_FI_HETU) | (1u << ID_SE_PERSONNUMMER) | (1u << ID_NO_FODSELSNUMMER) |               \
      (1u << ID_DK_CPR))
 
-/* What a column name means, remembered by its hash. */
+/* What a column name means, remembered by its hash and length. */
 struct name_info {
     uint64_t hash;
     size_t len;
     unsigned hints; /* identifiers_hint_kinds() */
     unsigned cls;   /* flags_name_class() */
     bool used;
+};
+
+/* The column-name cache (design comment, step 2). */
+struct name_cache {
+    struct name_info slot[CACHE_SLOTS];
+    size_t used;   /* slots in use, at most CACHE_FILL */
+    size_t misses; /* names worked out the slow way; the unit test reads it */
 };
 
 /* A field's cleaned text: a slice of the record, or of the scratch buffer (which may move while
@@ -85,7 +107,7 @@ struct extractor {
     struct lw_buf queue;
     struct view *views;
     size_t views_cap;
-    struct name_info cache[CACHE_SIZE];
+    struct name_cache names;
 };
 
 /* ---- the sink ------------------------------------------------------------------------------- */
@@ -251,16 +273,31 @@ name_hash(struct lw_slice s)
 static const struct name_info *
 name_lookup(struct extractor *x, struct lw_slice name)
 {
+    struct name_cache *c = &x->names;
     uint64_t h = name_hash(name);
-    struct name_info *e = &x->cache[h % CACHE_SIZE];
+    size_t i = (size_t)(h & (CACHE_SLOTS - 1));
+    struct name_info *e;
 
-    if (!e->used || e->hash != h || e->len != name.len) {
-        e->hash = h;
-        e->len = name.len;
-        e->hints = identifiers_hint_kinds(name);
-        e->cls = flags_name_class(name);
-        e->used = true;
+    /* at most CACHE_FILL of CACHE_SLOTS slots are used, so an empty one ends every probe run */
+    while (c->slot[i].used) {
+        if (c->slot[i].hash == h && c->slot[i].len == name.len) {
+            return &c->slot[i];
+        }
+        i = (i + 1) & (CACHE_SLOTS - 1);
     }
+    if (c->used == CACHE_FILL) {
+        memset(c->slot, 0, sizeof(c->slot));
+        c->used = 0;
+        i = (size_t)(h & (CACHE_SLOTS - 1));
+    }
+    e = &c->slot[i];
+    e->hash = h;
+    e->len = name.len;
+    e->hints = identifiers_hint_kinds(name);
+    e->cls = flags_name_class(name);
+    e->used = true;
+    c->used++;
+    c->misses++;
     return e;
 }
 

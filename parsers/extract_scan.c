@@ -22,19 +22,27 @@
  *     letter or any other punctuation ends the token. From each chunk, windows of one to six
  *     chunks are tried longest first: the window is assembled with single spaces, its shape
  *     decides which kinds to try (payment card: 13–19 digits, bare or grouped 4-4-4-4(-n), 4-6-5,
- *     4-6-4, 4-3-3-3 with one kind of separator; Swedish personnummer: YYMMDD-NNNN, YYMMDD+NNNN,
- *     YYYYMMDD-NNNN, 10 or 12 bare digits; Norwegian fødselsnummer: 11 bare digits or 6+5, D- and
- *     H-numbers included; Danish CPR: DDMMYY-SSSS or 10 bare digits, only within 24 bytes after
- *     the word "cpr" on the same line, or in a field labelled as CPR; phone: see below), and the
- *     first window that validates is reported and skipped. A chunk that validated as nothing and
- *     holds '/' is split there ("040-1234567/050-7654321").
+ *     4-6-4, 4-3-3-3 with one kind of separator, starting with a known issuer's (IIN) prefix that
+ *     issues that many digits — identifiers_card_shape(); Swedish personnummer: YYMMDD-NNNN,
+ *     YYMMDD+NNNN, YYYYMMDD-NNNN, 10 or 12 bare digits; Norwegian fødselsnummer: 11 bare digits
+ *     or 6+5, D- and H-numbers included; Danish CPR: DDMMYY-SSSS or 10 bare digits, only within
+ *     24 bytes after the word "cpr" on the same line, or in a field labelled as CPR; phone: see
+ *     below), and the first window that validates is reported and skipped. A chunk that
+ *     validated as nothing and holds '/' is split there ("040-1234567/050-7654321").
  * A plausible date, for the kinds that carry one, is a day 01–31 and a month 01–12 (with the
  * kind's offsets): 30 February is an impossible date, so a reject, not an arbitrary number.
  * Word boundaries everywhere: a candidate glued to a letter, digit, '_' or '@' on either side is
  * none, so the digits inside a longer run are never a card or an ID. The chunks that make up a
  * reported window are skipped, so no sub-span of a valid identifier is reported as another kind;
  * the same characters are reported twice only when two kinds both validate them (a 10-digit
- * number after "CPR:" that is also a valid personnummer).
+ * number after "CPR:" that is also a valid personnummer). Nor is a sub-span of a look-alike: a
+ * window with a kind's full shape (a card's issuer, length and grouping; a national number's form
+ * and date) that fails validation is that kind's look-alike, and windows starting inside it are
+ * tried as that kind only — "478607 00766" in "3714 478607 00766", an American Express number
+ * failing Luhn, is not a fødselsnummer, but "4111 1111 1111 1111" in a failing "4019 4111 1111
+ * 1111 1111" is still a card. A failed window without a kind's full shape blocks nothing, so a
+ * valid shorter one inside it is found ("1234 150790 10003": no issuer starts with 1). A phone's
+ * shape is never full: "+358 40 123 4567 050" fails and holds a valid phone number.
  *
  * Phone numbers in free text are the easiest false positive, so only what is written like one
  * counts: "+CC…" (any separators), "00CC…" with a separator or 12 or more digits, or — when the
@@ -45,14 +53,14 @@
  * digits inside a longer look-alike ("0153 1246 2240" in "5300 0153 1246 2240", a card failing
  * Luhn) are not phones. Regions without a trunk prefix (NO, DK) have no national form here.
  *
- * Rejects: a candidate with the shape of a kind (a plausible date for the date-bearing kinds; the
- * length and grouping of a card; an IBAN's country code and that country's registered length; a
- * local part and a dotted domain for an e-mail; "+CC" and eight or more digits for a phone) that
- * validates as nothing counts one reject, for the first of its kinds in the order fi_hetu,
- * se_personnummer, no_fodselsnummer, dk_cpr, payment_card, iban, email, phone. Overlapping
- * windows of one token count once, and not at all when an overlapping window validates. Bare
- * 10-digit numbers with a plausible YYMMDD (a Finnish mobile number written without separators,
- * "0401234567", is one) are personnummer look-alikes by this rule.
+ * Rejects: a candidate with the shape of a kind (a plausible date for the date-bearing kinds; a
+ * card's issuer prefix, length and grouping; an IBAN's country code and that country's
+ * registered length; a local part and a dotted domain for an e-mail; "+CC" and eight or more
+ * digits for a phone) that validates as nothing counts one reject, for the first of its kinds in
+ * the order fi_hetu, se_personnummer, no_fodselsnummer, dk_cpr, payment_card, iban, email, phone.
+ * Overlapping windows of one token count once, and not at all when an overlapping window
+ * validates. Bare 10-digit numbers with a plausible YYMMDD (a Finnish mobile number written
+ * without separators, "0401234567", is one) are personnummer look-alikes by this rule.
  *
  * The cost is linear: every byte is looked at a bounded number of times (words once, a token's
  * chunks at most six windows of at most 96 bytes each, an e-mail's local part at most 65 bytes
@@ -85,6 +93,11 @@
 #define BIT(k) (1u << (k))
 #define NATIONAL                                                                                   \
     (BIT(ID_FI_HETU) | BIT(ID_SE_PERSONNUMMER) | BIT(ID_NO_FODSELSNUMMER) | BIT(ID_DK_CPR))
+/* Kinds whose shape is the whole of how they are written (a date or an issuer, a length, a
+ * grouping), so a window that has it and fails is a look-alike of that kind and nothing else. A
+ * phone's shape is only "+CC and some digits", and a longer failed phone window often holds a
+ * valid one ("+358 40 123 4567 050"). */
+#define FULL_SHAPE (NATIONAL | BIT(ID_PAYMENT_CARD))
 
 /* The order kinds are tried in and a reject is attributed in. */
 static const enum id_kind kind_order[] = {
@@ -98,9 +111,12 @@ struct scan {
     struct extract_sink *sink;
     struct lw_slice t;
     bool dk_labelled;
-    int pend_kind;     /* a reject held back while overlapping candidates are tried; -1 none */
-    size_t pend_start; /* where the candidates it overlaps start */
-    size_t pend_end;   /* and end */
+    int pend_kind;      /* a reject held back while overlapping candidates are tried; -1 none */
+    size_t pend_start;  /* where the candidates it overlaps start */
+    size_t pend_end;    /* and end */
+    size_t block_start; /* a number window with a kind's full shape that failed validation: */
+    size_t block_end;   /* windows starting inside it are candidates for its kinds only */
+    unsigned block_kinds;
 };
 
 /* What a candidate may be (try) and what it has the shape of (shape, for rejects). */
@@ -254,9 +270,10 @@ dk_shape(struct lw_slice c)
 }
 
 /* 13–19 digits, bare or in groups (4-4-4-4 with a last group of 1–4, 4-6-5, 4-6-4, 4-3-3-3)
- * separated by single spaces or single hyphens, not both. */
-static bool
-card_shape(struct lw_slice c)
+ * separated by single spaces or single hyphens, not both: the digits into d[] and their count
+ * returned, or 0 for anything else. */
+static size_t
+card_digits(struct lw_slice c, char d[DIGITS_MAX])
 {
     size_t groups[8];
     size_t n = 0;
@@ -271,36 +288,50 @@ card_shape(struct lw_slice c)
             ch = c.p[i];
         }
         if (i < c.len && lw_ascii_is_digit(ch)) {
+            if (digits == DIGITS_MAX) {
+                return 0;
+            }
+            d[digits++] = ch;
             run++;
-            digits++;
             continue;
         }
         if ((ch != ' ' && ch != '-' && i < c.len) || (sep != 0 && ch != sep) || run == 0 ||
             n == COUNT(groups)) {
-            return false;
+            return 0;
         }
         sep = ch;
         groups[n++] = run;
         run = 0;
     }
-    if (digits < 13 || digits > 19) {
-        return false;
-    }
-    if (n == 1) {
-        return true;
+    if (digits < 13 || n == 1) {
+        return digits < 13 ? 0 : digits;
     }
     if (n == 3 && groups[0] == 4 && groups[1] == 6 && (groups[2] == 5 || groups[2] == 4)) {
-        return true; /* American Express, Diners */
+        return digits; /* American Express, Diners */
     }
     if (n == 4 && groups[0] == 4 && groups[1] == 3 && groups[2] == 3 && groups[3] == 3) {
-        return true; /* 13 digits */
+        return digits; /* 13 digits */
     }
     for (size_t i = 0; i + 1 < n; i++) {
         if (groups[i] != 4) {
-            return false;
+            return 0;
         }
     }
-    return groups[n - 1] <= 4;
+    return groups[n - 1] <= 4 ? digits : 0;
+}
+
+/* A card number, right or wrong: the grouping of card_digits() and a known issuer (IIN) range
+ * that issues cards of that many digits (identifiers_card_shape()). 13–19 digits with no issuer's
+ * prefix ("1234567890123") are just digits. */
+static bool
+card_shape(struct lw_slice c)
+{
+    char d[DIGITS_MAX];
+    size_t n = card_digits(c, d);
+    bool ok = n != 0 && identifiers_card_shape(d, n);
+
+    lw_wipe(d, sizeof(d));
+    return ok;
 }
 
 /* Is an IBAN of this country and length registered? The registry's table is not exported, so ask
@@ -750,7 +781,30 @@ number_kinds(const struct scan *sc, struct lw_slice c, size_t start, size_t chun
         !(sc->pend_kind >= 0 && start > sc->pend_start && start < sc->pend_end)) {
         phone_kinds(sc, c, chunks, digits, &k);
     }
+    /* inside a failed window of a kind's full shape: a candidate for that kind only ("478607
+     * 00766" in "3714 478607 00766", an Amex number failing Luhn, is not a fødselsnummer) */
+    if (start >= sc->block_start && start < sc->block_end) {
+        k.try_ &= sc->block_kinds;
+        k.shape &= sc->block_kinds;
+    }
     return k;
+}
+
+/* The window t.p[start..end) with the full shape of kinds failed validation: block the windows
+ * that start inside it for every other kind. Within a block already, the block only grows. */
+static void
+block_window(struct scan *sc, size_t start, size_t end, unsigned kinds)
+{
+    if (kinds == 0) {
+        return;
+    }
+    if (start >= sc->block_end) {
+        sc->block_start = start;
+        sc->block_end = end;
+        sc->block_kinds = kinds;
+    } else if (end > sc->block_end) {
+        sc->block_end = end;
+    }
 }
 
 /* A HETU-shaped run at t.p[d]: six digits, a century sign, three digits, a check character,
@@ -912,6 +966,9 @@ try_window(struct scan *sc, const struct chunk *q, size_t n, size_t digits)
         k = number_kinds(sc, c, q[0].s, n, digits);
         if (k.try_ != 0 || k.shape != 0) {
             valid = settle(sc, q[0].s, q[n - 1].e, c, k);
+            if (!valid) {
+                block_window(sc, q[0].s, q[n - 1].e, k.shape & FULL_SHAPE);
+            }
         }
         lw_wipe(sc->sink->cand, c.len);
     }
@@ -1089,7 +1146,7 @@ scan_word(struct scan *sc, size_t i)
 void
 extract_scan_text(struct extract_sink *s, struct lw_slice text, bool dk_labelled)
 {
-    struct scan sc = {s, text, dk_labelled, -1, 0, 0};
+    struct scan sc = {s, text, dk_labelled, -1, 0, 0, 0, 0, 0};
     size_t i = 0;
 
     while (i < text.len) {

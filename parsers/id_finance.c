@@ -15,6 +15,8 @@
  *
  * Payment cards: 13–19 digits, Luhn, and an issuer (IIN) range that allows that length. The range
  * table is the alternative to a bare Luhn check, which one random digit string in ten passes.
+ * id_finance_card_shape() asks the same table without Luhn: is this a card number, right or wrong
+ * (the free-text scanner's look-alike test)?
  */
 #include "parsers/identifiers_int.h"
 
@@ -258,6 +260,12 @@ pan_junk(const char *d, size_t n)
         }
     }
     return true;
+}
+
+bool
+id_finance_card_shape(const char *digits, size_t n)
+{
+    return n >= PAN_MIN && n <= PAN_MAX && id_util_all_digits(digits, n) && iin_known(digits, n);
 }
 
 enum lw_rc

@@ -418,6 +418,12 @@ identifiers_phone_trunk(const char region[3], char trunk[4])
     return id_phone_trunk(region, trunk);
 }
 
+bool
+identifiers_card_shape(const char *digits, size_t n)
+{
+    return id_finance_card_shape(digits, n);
+}
+
 enum lw_rc
 identifiers_oprf_input(enum id_kind kind, struct lw_slice value, uint8_t *out, size_t cap,
                        size_t *out_len)

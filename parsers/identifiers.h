@@ -9,6 +9,7 @@
 #ifndef LW_PARSERS_IDENTIFIERS_H
 #define LW_PARSERS_IDENTIFIERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,6 +95,11 @@ enum lw_rc identifiers_phone_country(struct lw_slice e164, char cc[3]);
  * not know (or "" for none). Free-text scanning uses it to tell a national number written with its
  * trunk prefix ("040-1234567") from other digits. */
 enum lw_rc identifiers_phone_trunk(const char region[3], char trunk[4]);
+
+/* Has the card number digits[0..n) the shape of one: 13–19 ASCII digits whose first ones are a
+ * known issuer (IIN) range that issues cards of n digits ("4…" and 16, "37…" and 15)? Luhn is not
+ * looked at: free-text scanning uses this to tell a card look-alike (a reject) from digits. */
+bool identifiers_card_shape(const char *digits, size_t n);
 
 /*
  * The OPRF input for a normalised value: kind name ‖ 0x00 ‖ value (UTF-8), per DESIGN.md invariant

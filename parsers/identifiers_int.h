@@ -48,5 +48,7 @@ enum lw_rc id_finance_iban(struct lw_slice in, const struct id_context *ctx, cha
                            size_t *out_len);
 enum lw_rc id_finance_payment_card(struct lw_slice in, const struct id_context *ctx, char *out,
                                    size_t *out_len);
+/* identifiers_card_shape() */
+bool id_finance_card_shape(const char *digits, size_t n);
 
 #endif

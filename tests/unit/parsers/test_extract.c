@@ -2,11 +2,14 @@
  * tests/unit/parsers/test_extract.c — the extractor on hand-built records: every kind in free text
  * in its surface forms, look-alikes counted as rejects, labelled columns, word boundaries, the
  * phone rules, password fields, record flags carried by every hit, Windows-1252 and NUL bytes,
- * hostile long values (linear time, bounded memory), the hit queue's overflow path.
+ * hostile long values (linear time, bounded memory), the hit queue's overflow path, the
+ * column-name cache (it #includes extract.c to count the cache's misses).
  *
  * Values are passed as exact-size heap copies (no terminator after them), so ASan catches a read
  * past a value's end.
  */
+#include "parsers/extract.c"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +18,6 @@
 #include <time.h>
 
 #include "common/alloc.h"
-#include "parsers/extract.h"
 #include "tests/unit/lw_test.h"
 
 #define HITS_MAX (1u << 16)
@@ -340,6 +342,61 @@ test_payment_card(void)
     CHECK_INT(counts.rejects[ID_PAYMENT_CARD], 0);
 }
 
+static void
+test_card_shape(void)
+{
+    /* identifiers_card_shape() was added to the registry for this scanner: an issuer that issues
+     * that length, right or wrong */
+    CHECK(identifiers_card_shape("4111111111111111", 16));
+    CHECK(identifiers_card_shape("4111111111111112", 16)); /* Luhn is not part of the shape */
+    CHECK(identifiers_card_shape("4222222222222", 13));
+    CHECK(identifiers_card_shape("378282246310005", 15));
+    CHECK(identifiers_card_shape("5555555555554444", 16));
+    CHECK(identifiers_card_shape("2221000000000009", 16));
+    CHECK(!identifiers_card_shape("411111111111111", 15));  /* Visa issues 13, 16 and 19 */
+    CHECK(!identifiers_card_shape("3782822463100050", 16)); /* American Express issues 15 */
+    CHECK(!identifiers_card_shape("1234567890123", 13));    /* no issuer starts with 1 */
+    CHECK(!identifiers_card_shape("2019411111111111", 16));
+    CHECK(!identifiers_card_shape("411111111111", 12));
+    CHECK(!identifiers_card_shape("41111111111111111111", 20));
+    CHECK(!identifiers_card_shape("4111-1111-1111-1", 16));
+    /* 13–19 digits without an issuer's prefix are just digits, bare, grouped or labelled */
+    CHECK_STR(text("Order #1234567890123, ref 1234 5678 9012 3456, 9999-8888-7777-6666"), "");
+    CHECK_INT(total_rejects(), 0);
+    CHECK_STR(named("card_number", "1234567890123"), "");
+    CHECK_INT(total_rejects(), 0);
+    CHECK_STR(named("card_number", "4111 1111 1111 1112"), "");
+    CHECK_INT(counts.rejects[ID_PAYMENT_CARD], 1);
+    CHECK_INT(total_rejects(), 1);
+}
+
+static void
+test_card_lookalike_holds_no_other_kind(void)
+{
+    /* an American Express number (4-6-5) failing Luhn: "478607 00766" is a valid fødselsnummer
+     * shape and check, but it is the card's last two groups */
+    CHECK_STR(text("Kortti: 3714 478607 00766"), "");
+    CHECK_INT(counts.rejects[ID_PAYMENT_CARD], 1);
+    CHECK_INT(total_rejects(), 1);
+    CHECK_STR(text("3714 150790 10003"), "");
+    CHECK_INT(counts.rejects[ID_PAYMENT_CARD], 1);
+    CHECK_INT(total_rejects(), 1);
+    /* without an issuer's prefix the longer window has no kind's shape: it blocks nothing */
+    CHECK_STR(text("Viite 1234 150790 10003"), "no_fodselsnummer 15079010003");
+    CHECK_INT(total_rejects(), 0);
+    /* a card look-alike still holds a valid card of its own kind (then it was no look-alike) */
+    CHECK_STR(text("4019 4111 1111 1111 1111"), "payment_card 4111111111111111");
+    CHECK_INT(total_rejects(), 0);
+    /* what follows the look-alike is a candidate again */
+    CHECK_STR(text("5300 0153 1246 2240 040-1234567"), "phone +358401234567");
+    CHECK_INT(counts.rejects[ID_PAYMENT_CARD], 1);
+    CHECK_INT(total_rejects(), 1);
+    /* a failed fødselsnummer (6+5) is one reject, nothing inside it is another */
+    CHECK_STR(text("fnr 150790 10004"), "");
+    CHECK_INT(counts.rejects[ID_NO_FODSELSNUMMER], 1);
+    CHECK_INT(total_rejects(), 1);
+}
+
 /* ---- phone ---------------------------------------------------------------------------------- */
 
 static void
@@ -652,6 +709,88 @@ test_memory_bounded(void)
     free(ascii);
 }
 
+/* ---- the column-name cache ------------------------------------------------------------------ */
+
+#define WIDE 200    /* columns of a wide table */
+#define WIDER 600   /* more columns than the cache remembers */
+#define NAME_LEN 16 /* room for a made-up column name */
+
+/* Made-up column names n0, n1, … whose cache home slot is home (any slot when home is
+ * CACHE_SLOTS), into names[from..to). */
+static void
+made_up_names(char names[][NAME_LEN], size_t from, size_t to, size_t home)
+{
+    unsigned k = 0;
+
+    for (size_t i = from; i < to; k++) {
+        int n = snprintf(names[i], NAME_LEN, "n%u", k);
+        uint64_t h = name_hash(lw_slice_make(names[i], (size_t)n));
+
+        if (home == CACHE_SLOTS || (h & (CACHE_SLOTS - 1)) == home) {
+            i++;
+        }
+    }
+}
+
+/* Rows of one record with these column names (values "x", but for an IBAN under Tilinumero and
+ * an e-mail under the last column) through one extractor; returns the cache misses after the
+ * first row and checks every later row adds none and finds both identifiers. */
+static size_t
+rows_through_cache(char names[][NAME_LEN], size_t n, unsigned rows)
+{
+    struct id_context ctx = {"FI"};
+    struct extractor *x = extractor_new(&ctx);
+    struct record_field *f = lw_xcalloc(n, sizeof(*f));
+    struct record rec = {f, n, 0, false};
+    struct extract_counts c = {0};
+    size_t first;
+
+    for (size_t i = 0; i < n; i++) {
+        f[i].name = lw_slice_cstr(names[i]);
+        f[i].value = LW_SLICE_LIT("x");
+    }
+    f[0].value = LW_SLICE_LIT("FI2112345600000785");
+    f[n - 1].value = LW_SLICE_LIT("matti@example.fi");
+    extractor_record(x, &rec, NULL, NULL, &c);
+    first = x->names.misses;
+    for (unsigned r = 1; r < rows; r++) {
+        extractor_record(x, &rec, NULL, NULL, &c);
+    }
+    CHECK_INT(c.found[ID_IBAN], rows);
+    CHECK_INT(c.found[ID_EMAIL], rows);
+    CHECK(x->names.used <= CACHE_FILL);
+    if (n <= CACHE_FILL) {
+        CHECK_INT(x->names.misses, first);
+    }
+    free(f);
+    extractor_free(x);
+    return first;
+}
+
+static void
+test_name_cache_wide_table(void)
+{
+    static char names[WIDER][NAME_LEN];
+    uint64_t a = name_hash(lw_slice_cstr("Tilinumero"));
+    uint64_t b = name_hash(lw_slice_cstr("Lis\xc3\xa4tiedot"));
+
+    /* the pair of the Finnish export that evicted each other every row from the 256-slot
+     * direct-mapped cache this one replaced: same slot modulo 256 and 512 */
+    CHECK(a % 256 == b % 256 && a % 512 == b % 512);
+    memcpy(names[0], "Tilinumero", sizeof("Tilinumero"));
+    memcpy(names[1], "Lis\xc3\xa4tiedot", sizeof("Lis\xc3\xa4tiedot"));
+    memcpy(names[2], "S\xc3\xa4hk\xc3\xb6posti", sizeof("S\xc3\xa4hk\xc3\xb6posti"));
+    /* 200 columns: each name worked out once, on the first row, however the hashes fall */
+    made_up_names(names, 3, WIDE, CACHE_SLOTS);
+    CHECK_INT(rows_through_cache(names, WIDE, 5), WIDE);
+    /* 200 columns whose hashes all want the same slot: one long probe run, still no misses */
+    made_up_names(names, 1, WIDE, (size_t)(a & (CACHE_SLOTS - 1)));
+    CHECK_INT(rows_through_cache(names, WIDE, 5), WIDE);
+    /* a table wider than the cache starts it over and stays correct and bounded */
+    made_up_names(names, 1, WIDER, CACHE_SLOTS);
+    CHECK(rows_through_cache(names, WIDER, 3) >= WIDER);
+}
+
 static void
 test_counts_add_up(void)
 {
@@ -685,6 +824,8 @@ main(void)
     RUN(test_birth_date_from_national_ids);
     RUN(test_iban);
     RUN(test_payment_card);
+    RUN(test_card_shape);
+    RUN(test_card_lookalike_holds_no_other_kind);
     RUN(test_phone_written_like_one);
     RUN(test_phone_not_a_phone);
     RUN(test_phone_trunk);
@@ -697,6 +838,7 @@ main(void)
     RUN(test_hostile_long_values);
     RUN(test_many_hits_overflow_the_queue);
     RUN(test_memory_bounded);
+    RUN(test_name_cache_wide_table);
     RUN(test_counts_add_up);
     return LW_TEST_END();
 }
