@@ -17,19 +17,11 @@
 
 #include "common/escape.h"
 #include "tests/unit/lw_test.h"
+#include "tests/unit/parsers/parse_test.h"
 
 #define MiB (1024u * 1024u)
 
 /* ---- helpers ---- */
-
-static long
-maxrss_kib(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
 
 static void
 write_all(int fd, const char *s, size_t n)

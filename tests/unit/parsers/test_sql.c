@@ -16,6 +16,7 @@
 
 #include "common/escape.h"
 #include "tests/unit/lw_test.h"
+#include "tests/unit/parsers/parse_test.h"
 
 /* ---- helpers ---- */
 
@@ -81,15 +82,6 @@ static int
 sniff_str(const char *s, const char *name)
 {
     return parser_sql.sniff(lw_slice_cstr(s), name);
-}
-
-static long
-maxrss_kib(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
 }
 
 /* An unlinked temporary file, positioned at its start after the caller has written it. */

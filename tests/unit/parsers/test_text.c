@@ -15,54 +15,9 @@
 #include <unistd.h>
 
 #include "tests/unit/lw_test.h"
+#include "tests/unit/parsers/parse_test.h"
 
 #define MIB (1024u * 1024u)
-
-static long
-maxrss_kib(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
-/* A pipe whose far end a child process fills with prefix, n bytes of fill, then suffix. */
-static int
-feed(const char *prefix, size_t n, char fill, const char *suffix, pid_t *child)
-{
-    int fds[2];
-
-    if (pipe(fds) != 0) {
-        return -1;
-    }
-    *child = fork();
-    if (*child == 0) {
-        static char chunk[64 * 1024];
-        size_t left = n;
-
-        close(fds[0]);
-        memset(chunk, fill, sizeof(chunk));
-        if (write(fds[1], prefix, strlen(prefix)) < 0) {
-            _exit(1);
-        }
-        while (left > 0) {
-            size_t k = left < sizeof(chunk) ? left : sizeof(chunk);
-            ssize_t w = write(fds[1], chunk, k);
-
-            if (w <= 0) {
-                _exit(1);
-            }
-            left -= (size_t)w;
-        }
-        if (write(fds[1], suffix, strlen(suffix)) < 0) {
-            _exit(1);
-        }
-        _exit(0);
-    }
-    close(fds[1]);
-    return fds[0];
-}
 
 /* Parse in with lim (NULL: defaults); render records one per line, fields joined by '|', a named
  * field as [name]value, a cut record prefixed with '!'. */
@@ -276,7 +231,7 @@ test_huge_line_bounded(void)
 {
     long before = maxrss_kib();
     pid_t child = -1;
-    int fd = feed("Nimi: Matti\nHETU: 131052-308T\n", 100 * MIB, 'x', "\nafter\n", &child);
+    int fd = pipe_feed("Nimi: Matti\nHETU: 131052-308T\n", 100 * MIB, 'x', "\nafter\n", &child);
     struct reader *r = reader_open_fd(fd, "pipe");
     struct parse_limits lim;
     struct parse_stats st = {0};
