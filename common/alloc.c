@@ -92,6 +92,24 @@ lw_xreallocarray(void *p, size_t nmemb, size_t size)
 }
 
 void *
+lw_xgrowarray(void *arr, size_t *cap, size_t need, size_t max, size_t size)
+{
+    size_t n = *cap < 16 ? 16 : *cap;
+
+    while (n < need && n < max) {
+        n = n > max / 2 ? max : n * 2;
+    }
+    if (n > max) {
+        n = max;
+    }
+    if (n <= *cap) {
+        return arr;
+    }
+    *cap = n;
+    return lw_xreallocarray(arr, n, size);
+}
+
+void *
 lw_xmemdup(const void *p, size_t n)
 {
     void *q = lw_xmalloc(n);

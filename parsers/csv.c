@@ -489,25 +489,6 @@ struct parser {
     size_t n_names;
 };
 
-/* Make room for one more entry in an array of *cap elements of size sz, never past max. */
-static void *
-grow(void *arr, size_t *cap, size_t need, size_t max, size_t sz)
-{
-    size_t n = *cap < 16 ? 16 : *cap;
-
-    while (n < need && n < max) {
-        n = n > max / 2 ? max : n * 2;
-    }
-    if (n > max) {
-        n = max;
-    }
-    if (n <= *cap) {
-        return arr;
-    }
-    *cap = n;
-    return lw_xreallocarray(arr, n, sz);
-}
-
 static enum lw_rc
 open_(struct reader *r, const struct parse_limits *lim, struct parser **out, struct lw_error *err)
 {
@@ -555,8 +536,8 @@ begin_field(struct parser *p)
         return;
     }
     if (p->n_spans == p->cap_spans) {
-        p->spans =
-            grow(p->spans, &p->cap_spans, p->n_spans + 1, p->lim.fields_max, sizeof(*p->spans));
+        p->spans = lw_xgrowarray(p->spans, &p->cap_spans, p->n_spans + 1, p->lim.fields_max,
+                                 sizeof(*p->spans));
     }
     p->spans[p->n_spans].start = p->vals.len;
     p->spans[p->n_spans].len = 0;
@@ -720,8 +701,8 @@ static void
 fill_record(struct parser *p, struct record *rec)
 {
     if (p->n_spans > p->cap_fields) {
-        p->fields =
-            grow(p->fields, &p->cap_fields, p->n_spans, p->lim.fields_max, sizeof(*p->fields));
+        p->fields = lw_xgrowarray(p->fields, &p->cap_fields, p->n_spans, p->lim.fields_max,
+                                  sizeof(*p->fields));
     }
     for (size_t i = 0; i < p->n_spans; i++) {
         struct record_field *f = &p->fields[i];

@@ -71,25 +71,6 @@ sniff(struct lw_slice head, const char *name_hint)
     return 1; /* the fallback: parser_sniff picks text when no other parser is sure */
 }
 
-/* Make room for need entries in an array of *cap elements of size sz, never past max. */
-static void *
-grow(void *arr, size_t *cap, size_t need, size_t max, size_t sz)
-{
-    size_t n = *cap < 16 ? 16 : *cap;
-
-    while (n < need && n < max) {
-        n = n > max / 2 ? max : n * 2;
-    }
-    if (n > max) {
-        n = max;
-    }
-    if (n <= *cap) {
-        return arr;
-    }
-    *cap = n;
-    return lw_xreallocarray(arr, n, sz);
-}
-
 static enum lw_rc
 open_(struct reader *r, const struct parse_limits *lim, struct parser **out, struct lw_error *err)
 {
@@ -218,7 +199,7 @@ block_add(struct parser *p, struct lw_slice key, struct lw_slice val)
         return false;
     }
     if (p->n_kv == p->cap_kv) {
-        p->kvs = grow(p->kvs, &p->cap_kv, p->n_kv + 1, p->lim.fields_max, sizeof(*p->kvs));
+        p->kvs = lw_xgrowarray(p->kvs, &p->cap_kv, p->n_kv + 1, p->lim.fields_max, sizeof(*p->kvs));
     }
     e = &p->kvs[p->n_kv++];
     e->key_start = p->keys.len;
@@ -242,7 +223,8 @@ reset_block(struct parser *p)
 static enum lw_rc
 emit_block(struct parser *p, struct record *rec, struct parse_stats *st)
 {
-    p->fields = grow(p->fields, &p->cap_fields, p->n_kv, p->lim.fields_max, sizeof(*p->fields));
+    p->fields =
+        lw_xgrowarray(p->fields, &p->cap_fields, p->n_kv, p->lim.fields_max, sizeof(*p->fields));
     for (size_t i = 0; i < p->n_kv; i++) {
         p->fields[i].name = lw_slice_make(p->keys.data + p->kvs[i].key_start, p->kvs[i].key_len);
         p->fields[i].value = lw_slice_make(p->vals.data + p->kvs[i].val_start, p->kvs[i].val_len);
@@ -293,8 +275,8 @@ emit_line(struct parser *p, struct lw_slice s, struct record *rec, struct parse_
             break;
         }
         if (n == p->cap_fields) {
-            p->fields =
-                grow(p->fields, &p->cap_fields, n + 1, p->lim.fields_max, sizeof(*p->fields));
+            p->fields = lw_xgrowarray(p->fields, &p->cap_fields, n + 1, p->lim.fields_max,
+                                      sizeof(*p->fields));
         }
         k = chunk_len(s, p->lim.field_max);
         p->fields[n].name = lw_slice_make(NULL, 0);

@@ -85,6 +85,23 @@ test_alloc_arith(void)
 }
 
 static void
+test_grow_array(void)
+{
+    size_t cap = 0;
+    int *a = lw_xgrowarray(NULL, &cap, 1, 100, sizeof(int));
+
+    CHECK(a != NULL && cap == 16);
+    a = lw_xgrowarray(a, &cap, 40, 100, sizeof(int));
+    CHECK_INT(cap, 64);
+    a[63] = 7;
+    a = lw_xgrowarray(a, &cap, 70, 100, sizeof(int));
+    CHECK_INT(cap, 100); /* capped at max, not doubled to 128 */
+    CHECK_INT(a[63], 7);
+    CHECK(lw_xgrowarray(a, &cap, 500, 100, sizeof(int)) == a && cap == 100);
+    free(a);
+}
+
+static void
 test_errors(void)
 {
     struct lw_error err = {0};
@@ -120,6 +137,7 @@ main(void)
     RUN(test_growth);
     RUN(test_slices);
     RUN(test_alloc_arith);
+    RUN(test_grow_array);
     RUN(test_errors);
     return LW_TEST_END();
 }
