@@ -6,10 +6,15 @@
 #ifndef LW_TESTS_UNIT_PARSERS_PARSE_TEST_H
 #define LW_TESTS_UNIT_PARSERS_PARSE_TEST_H
 
+#include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "parsers/parser.h"
 
 /* Peak resident set size of this process so far, in KiB. */
 __attribute__((unused)) static long
@@ -57,5 +62,42 @@ pipe_feed(const char *prefix, size_t n, char fill, const char *suffix, pid_t *ch
     close(fds[1]);
     return fds[0];
 }
+
+/* Close the reading end of a pipe_feed() pipe and reap its writer; true when the child wrote all of
+ * its input and exited cleanly. */
+__attribute__((unused)) static bool
+pipe_done(int fd, pid_t child)
+{
+    int status = 0;
+
+    close(fd);
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+#ifdef LW_TESTS_UNIT_LW_TEST_H
+/* A read error part-way is reported as LW_ERR_IO by next(), never as the end of input: the parser
+ * is opened on a directory, where read() fails with EISDIR. close(NULL) is safe. */
+__attribute__((unused)) static void
+check_read_error(const struct parser_ops *ops)
+{
+    int fd = open(".", O_RDONLY);
+    struct reader *r = reader_open_fd(fd, "bad");
+    struct parse_limits lim;
+    struct parse_stats st = {0};
+    struct lw_error err = {0};
+    struct parser *p = NULL;
+    struct record rec;
+
+    parse_limits_default(&lim);
+    CHECK(ops->open(r, &lim, &p, &err) == LW_OK);
+    CHECK(ops->next(p, &rec, &st, &err) == LW_ERR_IO);
+    CHECK(err.rc == LW_ERR_IO);
+    ops->close(p);
+    ops->close(NULL);
+    reader_close(r);
+    close(fd);
+}
+#endif
 
 #endif

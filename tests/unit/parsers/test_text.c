@@ -238,7 +238,6 @@ test_huge_line_bounded(void)
     struct parser *p = NULL;
     struct record rec;
     size_t total = 0;
-    int status = 0;
 
     parse_limits_default(&lim);
     CHECK(parser_text.open(r, &lim, &p, NULL) == LW_OK);
@@ -261,31 +260,14 @@ test_huge_line_bounded(void)
     CHECK(p->vals.cap <= lim.record_max + 1);
     parser_text.close(p);
     reader_close(r);
-    close(fd);
-    waitpid(child, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(pipe_done(fd, child));
     CHECK(maxrss_kib() - before < 24 * 1024);
 }
 
 static void
 test_read_error(void)
 {
-    int fd = open(".", O_RDONLY); /* read() on a directory fails with EISDIR */
-    struct reader *r = reader_open_fd(fd, "bad");
-    struct parse_limits lim;
-    struct parse_stats st = {0};
-    struct lw_error err = {0};
-    struct parser *p = NULL;
-    struct record rec;
-
-    parse_limits_default(&lim);
-    CHECK(parser_text.open(r, &lim, &p, &err) == LW_OK);
-    CHECK(parser_text.next(p, &rec, &st, &err) == LW_ERR_IO);
-    CHECK(err.rc == LW_ERR_IO);
-    parser_text.close(p);
-    parser_text.close(NULL);
-    reader_close(r);
-    close(fd);
+    check_read_error(&parser_text);
 }
 
 int
