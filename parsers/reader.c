@@ -37,6 +37,8 @@ struct reader {
     unsigned char held[4]; /* raw bytes read while looking for a BOM, or an odd UTF-16 byte */
     size_t held_len;
     unsigned high;       /* a UTF-16 high surrogate waiting for its low half, or 0 */
+    reader_tap_fn tap;   /* sees every source byte */
+    void *tap_user;
 };
 
 static struct reader *
@@ -99,12 +101,35 @@ source_read(struct reader *r, char *dst, size_t cap)
 
         memcpy(dst, r->mem + r->mem_pos, k);
         r->mem_pos += k;
-        return (ssize_t)k;
+        n = (ssize_t)k;
+    } else {
+        do {
+            n = read(r->fd, dst, cap);
+        } while (n < 0 && errno == EINTR);
     }
-    do {
-        n = read(r->fd, dst, cap);
-    } while (n < 0 && errno == EINTR);
+    if (n > 0 && r->tap != NULL) {
+        r->tap(r->tap_user, dst, (size_t)n);
+    }
     return n;
+}
+
+void
+reader_set_tap(struct reader *r, reader_tap_fn tap, void *user)
+{
+    r->tap = tap;
+    r->tap_user = user;
+}
+
+enum lw_rc
+reader_drain(struct reader *r)
+{
+    struct lw_slice avail;
+    enum lw_rc rc;
+
+    while ((rc = reader_fill(r, &avail)) == LW_OK && avail.len > 0) {
+        reader_consume(r, avail.len);
+    }
+    return rc;
 }
 
 /* Up to cap raw bytes: the held ones first, then from the source. 0 at the end, -1 on error (an

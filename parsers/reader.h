@@ -68,6 +68,17 @@ uint64_t reader_offset(const struct reader *r);
 /* The name given when opening ("-" for stdin): a file name, never content. */
 const char *reader_name(const struct reader *r);
 
+/*
+ * Call tap(user, bytes, n) with every byte the reader takes from its source, in order, before any
+ * transcoding (storage hashes the exact content this way, for stdin too). NULL removes it. Set it
+ * before the first read.
+ */
+typedef void (*reader_tap_fn)(void *user, const void *bytes, size_t n);
+void reader_set_tap(struct reader *r, reader_tap_fn tap, void *user);
+
+/* Read and drop the rest of the input (the tap still sees it). LW_ERR_IO on a read error. */
+enum lw_rc reader_drain(struct reader *r);
+
 /* Wipe the buffer, close the file if the reader opened it, free. NULL-safe. */
 void reader_close(struct reader *r);
 

@@ -91,6 +91,65 @@ test_lines(void)
     reader_close(r);
 }
 
+/* The tap sees every source byte, in order, before BOM removal and transcoding. */
+struct tap_copy {
+    char buf[256];
+    size_t n, calls;
+};
+
+static void
+tap(void *user, const void *bytes, size_t n)
+{
+    struct tap_copy *t = user;
+
+    if (t->n + n <= sizeof(t->buf)) {
+        memcpy(t->buf + t->n, bytes, n);
+    }
+    t->n += n;
+    t->calls++;
+}
+
+static void
+test_tap_and_drain(void)
+{
+    static const char le[] = "\xFF\xFE\x41\x00\x0A\x00\x42\x00";
+    static const char text[] = "\xEF\xBB\xBFone\ntwo\nthree\n";
+    struct tap_copy t = {0};
+    struct lw_buf line;
+    struct reader *r;
+    bool cut = false;
+    char *big = malloc(3 * READER_BUF + 5);
+
+    r = reader_open_mem(le, sizeof(le) - 1, "le");
+    reader_set_tap(r, tap, &t);
+    CHECK(reader_drain(r) == LW_OK);
+    CHECK_INT(t.n, sizeof(le) - 1);
+    CHECK(memcmp(t.buf, le, sizeof(le) - 1) == 0);
+    reader_close(r);
+    /* a parser that stops after one line: drain reads the rest through the tap */
+    memset(&t, 0, sizeof(t));
+    lw_buf_init(&line, 64);
+    r = reader_open_mem(text, sizeof(text) - 1, "text");
+    reader_set_tap(r, tap, &t);
+    CHECK(reader_line(r, &line, &cut) == LW_OK);
+    CHECK(reader_drain(r) == LW_OK);
+    CHECK_INT(t.n, sizeof(text) - 1);
+    CHECK(memcmp(t.buf, text, sizeof(text) - 1) == 0);
+    CHECK(reader_line(r, &line, &cut) == LW_ERR_NOT_FOUND);
+    reader_close(r);
+    lw_buf_free(&line);
+    /* larger than the window: every byte once */
+    memset(big, 'x', 3 * READER_BUF + 5);
+    memset(&t, 0, sizeof(t));
+    r = reader_open_mem(big, 3 * READER_BUF + 5, "big");
+    reader_set_tap(r, tap, &t);
+    CHECK(reader_drain(r) == LW_OK);
+    CHECK_INT(t.n, 3 * READER_BUF + 5);
+    CHECK(t.calls >= 4);
+    reader_close(r);
+    free(big);
+}
+
 static void
 test_boms_and_utf16(void)
 {
@@ -173,6 +232,7 @@ main(void)
     RUN(test_large_input_bounded_window);
     RUN(test_lines);
     RUN(test_boms_and_utf16);
+    RUN(test_tap_and_drain);
     RUN(test_files_pipes_errors);
     return LW_TEST_END();
 }
