@@ -1,6 +1,7 @@
 # leakwatch — one non-recursive GNU Makefile [Redis, Tor].
 #
 #   make              build ./leakwatch (release: warnings as errors, hardening)
+#   make run          install, build, start a local PostgreSQL, migrate, ingest the sample (README)
 #   make test         install missing Debian packages, build, run the whole suite (the README's command)
 #   make check        build and run every test (unit, fuzz-corpus replay, CLI)
 #   make asan         the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -19,7 +20,7 @@ else
 Q := @
 endif
 
-PKGS := libsodium tidy
+PKGS := libsodium tidy libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -55,7 +56,9 @@ endif
 # The library: everything but the thin clients [curl lib/ vs src/].
 LIB_SRCS := $(sort $(wildcard common/*.c parsers/*.c storage/*.c crawler/*.c))
 CLI_SRCS := $(sort $(wildcard cli/*.c api/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+# The migrations are SQL files embedded as C at build time (scripts/embed-sql).
+MIGRATIONS := $(sort $(wildcard storage/migrations/*.sql))
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o) $(O)/gen/migrations.o
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 LIB := $(O)/libleakwatch.a
 BIN := $(O)/leakwatch
@@ -68,7 +71,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(O)/tests/fuzz/replay_%)
 BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(O)/%)
 
-.PHONY: all test check unit asan fuzz lint bench clean deps
+.PHONY: all test check unit asan fuzz lint bench clean deps run
 .DEFAULT_GOAL := all
 
 all: leakwatch
@@ -85,6 +88,16 @@ $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  EMBED   $@")
+	$(Q)scripts/embed-sql $(MIGRATIONS) >$@.tmp && mv $@.tmp $@
+
+# SQL strings are longer than the 4095 bytes ISO C promises compilers support; gcc and clang take them.
+$(O)/gen/migrations.o: $(O)/gen/migrations.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -126,8 +139,15 @@ test: deps
 deps:
 	$(Q)scripts/install-deps build run test
 
+# The README's run command: install what is missing, build, and run the main job end to end on the
+# embedded defaults (a project-local PostgreSQL under var/pg; scripts/quickstart says what it did).
+run:
+	$(Q)scripts/install-deps build run
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/quickstart
+
 check: $(BIN) $(UNIT_BINS) $(REPLAY_BINS)
-	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) tests/run-tests $(UNIT_BINS) $(REPLAY_BINS) tests/cli/test_*.sh tests/meta/test_*.sh
+	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) tests/pg/with-cluster tests/run-tests $(UNIT_BINS) $(REPLAY_BINS) tests/cli/test_*.sh tests/meta/test_*.sh
 
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=asan check
