@@ -20,7 +20,8 @@ struct cli_command {
     void (*help)(void); /* full help for `leakwatch NAME --help` */
 };
 
-/* cli/cmd_key.c, cli/cmd_ingest.c */
+/* cli/cmd_db.c, cli/cmd_key.c, cli/cmd_ingest.c */
+extern const struct cli_command cmd_db;
 extern const struct cli_command cmd_key;
 extern const struct cli_command cmd_ingest;
 

@@ -16,6 +16,7 @@
 #include "common/log.h"
 
 static const struct cli_command *const commands[] = {
+    &cmd_db,
     &cmd_ingest,
     &cmd_key,
 };
@@ -40,6 +41,8 @@ help(void)
            "  -h, --help              this help; 'leakwatch COMMAND --help' for a command\n"
            "  -V, --version           print the version\n\n"
            "Environment:\n"
+           "  LEAKWATCH_DB            PostgreSQL conninfo or URI (else PG* variables, else the\n"
+           "                          project-local cluster under var/pg when it runs)\n"
            "  LEAKWATCH_KEY_FILE      the key file (default: " "var/leakwatch.key" ")\n"
            "  LEAKWATCH_LOG_LEVEL, LEAKWATCH_LOG_FORMAT   defaults for --log-level, --log-format\n\n"
            "Exit status:\n"

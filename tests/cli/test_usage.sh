@@ -54,9 +54,23 @@ expect "ingest --help lists the formats" contains "$out" "html, sql, csv, json, 
 run --help
 expect "--help lists ingest" contains "$out" "ingest "
 printf 'x\n' > "$T/f.txt"
-run ingest "$T/f.txt"
-expect "ingest without --dry-run: exit 2" [ "$rc" -eq 2 ]
-expect "ingest without --dry-run: says why" contains "$err" "--dry-run"
+LEAKWATCH_KEY_FILE="$T/no-such.key" run ingest "$T/f.txt"
+expect "ingest without a key file: exit 2" [ "$rc" -eq 2 ]
+expect "ingest without a key file: names it" contains "$err" "no-such.key"
+run ingest --jobs 0 "$T/f.txt"
+expect "ingest --jobs 0: exit 2" [ "$rc" -eq 2 ]
+run ingest --memory 1K "$T/f.txt"
+expect "ingest --memory 1K: exit 2" [ "$rc" -eq 2 ]
+run db
+expect "db without a subcommand: exit 2" [ "$rc" -eq 2 ]
+run db frobnicate
+expect "db unknown subcommand: exit 2" [ "$rc" -eq 2 ]
+run db --help
+expect "db --help: exit 0" [ "$rc" -eq 0 ]
+expect "db --help explains LEAKWATCH_DB" contains "$out" "LEAKWATCH_DB"
+LEAKWATCH_DB="host=$T/nowhere dbname=x" run db status
+expect "db status, no server: exit 4" [ "$rc" -eq 4 ]
+expect "db status, no server: names the target" contains "$err" "$T/nowhere"
 run ingest --dry-run
 expect "ingest without files: exit 2" [ "$rc" -eq 2 ]
 run ingest --dry-run --format xml "$T/f.txt"
