@@ -174,25 +174,9 @@ report_json(const struct file_result *f, const struct ingest_opts *o)
                       (unsigned long long)f->store->cached,
                       f->store->spilled ? "true" : "false");
     }
-    lw_buf_append_str(&b, ",\"identifiers\":{");
-    for (int k = 0; k < ID_KIND_COUNT; k++) {
-        lw_buf_printf(&b, "%s\"%s\":{\"found\":%llu,\"unique\":%llu,\"rejects\":%llu}",
-                      k > 0 ? "," : "", identifiers_kind((enum id_kind)k)->name,
-                      (unsigned long long)rep->counts.found[k], (unsigned long long)f->unique[k],
-                      (unsigned long long)rep->counts.rejects[k]);
-    }
-    lw_buf_append_str(&b, "},\"flags\":{");
-    for (int fl = 0; fl < RECORD_FLAG_COUNT; fl++) {
-        lw_buf_printf(&b, "%s\"%s\":%llu", fl > 0 ? "," : "", record_flag_names[fl],
-                      (unsigned long long)rep->counts.flagged[fl]);
-    }
-    lw_buf_printf(&b, "},\"parse\":{\"bad_records\":%llu,\"cut_lines\":%llu,\"cut_fields\":%llu,"
-                      "\"cut_records\":%llu,\"too_deep\":%llu},\"unique_exact\":%s}\n",
-                  (unsigned long long)rep->parse.bad_records,
-                  (unsigned long long)rep->parse.cut_lines,
-                  (unsigned long long)rep->parse.cut_fields,
-                  (unsigned long long)rep->parse.cut_records,
-                  (unsigned long long)rep->parse.too_deep, f->unique_exact ? "true" : "false");
+    lw_buf_append_byte(&b, ',');
+    pipeline_counts_json(&b, rep, f->unique, "unique");
+    lw_buf_printf(&b, ",\"unique_exact\":%s}\n", f->unique_exact ? "true" : "false");
     fwrite(b.data, 1, b.len, stdout);
     lw_buf_free(&b);
 }

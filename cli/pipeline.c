@@ -135,16 +135,16 @@ on_bytes(void *user, const void *bytes, size_t n)
 }
 
 void
-pipeline_summary_json(struct lw_buf *b, const struct document_report *rep,
-                      const uint64_t *distinct)
+pipeline_counts_json(struct lw_buf *b, const struct document_report *rep,
+                     const uint64_t *distinct, const char *distinct_name)
 {
-    lw_buf_append_str(b, "{\"identifiers\":{");
+    lw_buf_append_str(b, "\"identifiers\":{");
     for (int k = 0; k < ID_KIND_COUNT; k++) {
         lw_buf_printf(b, "%s\"%s\":{\"found\":%llu,", k > 0 ? "," : "",
                       identifiers_kind((enum id_kind)k)->name,
                       (unsigned long long)rep->counts.found[k]);
         if (distinct != NULL) {
-            lw_buf_printf(b, "\"distinct\":%llu,", (unsigned long long)distinct[k]);
+            lw_buf_printf(b, "\"%s\":%llu,", distinct_name, (unsigned long long)distinct[k]);
         }
         lw_buf_printf(b, "\"rejects\":%llu}", (unsigned long long)rep->counts.rejects[k]);
     }
@@ -154,7 +154,7 @@ pipeline_summary_json(struct lw_buf *b, const struct document_report *rep,
                       (unsigned long long)rep->counts.flagged[f]);
     }
     lw_buf_printf(b, "},\"parse\":{\"bad_records\":%llu,\"cut_lines\":%llu,\"cut_fields\":%llu,"
-                     "\"cut_records\":%llu,\"too_deep\":%llu}}",
+                     "\"cut_records\":%llu,\"too_deep\":%llu}",
                   (unsigned long long)rep->parse.bad_records,
                   (unsigned long long)rep->parse.cut_lines,
                   (unsigned long long)rep->parse.cut_fields,
@@ -187,7 +187,9 @@ pipeline_document(struct pipeline *p, struct reader *r, const struct pipeline_do
         return rc;
     }
     lw_buf_init(&summary, 16 * 1024);
-    pipeline_summary_json(&summary, &rep->doc, NULL);
+    lw_buf_append_byte(&summary, '{');
+    pipeline_counts_json(&summary, &rep->doc, NULL, NULL);
+    lw_buf_append_byte(&summary, '}');
     meta.format = rep->doc.format->name;
     meta.bytes = s.bytes;
     rep->bytes = s.bytes;

@@ -62,10 +62,10 @@ enum lw_rc pipeline_document(struct pipeline *p, struct reader *r, const struct 
 enum lw_rc pipeline_known_fd(struct pipeline *p, int fd, bool *known, int64_t *id,
                              struct lw_error *err);
 
-/* The document's counts as the JSON object stored in documents.summary (and printed by ingest
- * --json): identifiers per kind (found, distinct when known — distinct may be NULL — rejects),
- * flags, parse. Appends to out. */
-void pipeline_summary_json(struct lw_buf *out, const struct document_report *rep,
-                           const uint64_t *distinct);
+/* The document's counts as JSON members — "identifiers":{kind:{found, [distinct_name,] rejects}},
+ * "flags":{…}, "parse":{…} — appended to out without enclosing braces: documents.summary and
+ * ingest --json share them. distinct may be NULL (then distinct_name is unused). */
+void pipeline_counts_json(struct lw_buf *out, const struct document_report *rep,
+                          const uint64_t *distinct, const char *distinct_name);
 
 #endif
