@@ -537,10 +537,13 @@ docstore_add(struct docstore *ds, unsigned kind, const uint8_t *input, size_t le
         }
         return LW_OK;
     }
-    rc = add_new(ds, kind, input, len, flags, digest, err);
+    /* the failure is kept whole for docstore_commit(), also when this caller passed no err */
+    rc = add_new(ds, kind, input, len, flags, digest, &ds->fail);
     if (rc != LW_OK) {
         ds->failed = true;
-        lw_error_set(&ds->fail, rc, "%s", err != NULL ? err->msg : lw_strerror(rc));
+        if (err != NULL) {
+            *err = ds->fail;
+        }
     }
     return rc;
 }
