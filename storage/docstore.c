@@ -18,9 +18,11 @@
  * KiB pieces); COMMIT. Spilled documents instead COPY into a temporary table for the whole
  * document and merge with INSERT … SELECT … GROUP BY hash at the end.
  *
- * Rejected: binary COPY (half the bytes, but the server's text bytea input is not the bottleneck —
- * OPRF is, by two orders of magnitude), and writing every document through the temporary table
- * (doubles the database work for the common case that fits in memory).
+ * Costs, measured: a COPY row costs the server about 4.6 µs (1.25 µs of it parsing and heap
+ * insert, the rest the two indexes), an OPRF evaluation about 57 µs of one core; the COPY runs after
+ * the evaluations, so it adds about a tenth to a big document's time. Rejected: binary COPY (it
+ * would save part of the 1.25 µs, not the index work), and writing every document through the
+ * temporary table (doubles the database work for the common case that fits in memory).
  */
 #include "storage/docstore.h"
 

@@ -302,6 +302,8 @@ test_spill_matches_memory(void)
         CHECK_STR(q1(small, "SELECT format('%s/%s', min(occurrences), max(flags)) FROM hits"),
                   "3/7");
         CHECK_STR(q1(small, "SELECT distinct_identifiers FROM documents"), "8000");
+        /* no constraint checks it: the merge must keep (document_id, hash) unique */
+        CHECK_STR(q1(small, "SELECT count(DISTINCT (document_id, hash)) FROM hits"), "8000");
         snprintf(digest, sizeof(digest), "%s", q1(small, sum));
         CHECK(digest[0] != '\0');
         CHECK_STR(q1(big, sum), digest);
