@@ -22,7 +22,10 @@
 #include "storage/migrate.h"
 #include "storage/oprf.h"
 
-#define PROGRESS_EVERY_BYTES (1u << 20)
+/* How often the progress callback is offered a frame (it limits its own redraws by time): every
+ * 64 KiB read, and every 256 identifiers — OPRF-bound documents move slowly through their bytes. */
+#define PROGRESS_EVERY_BYTES (1u << 16)
+#define PROGRESS_EVERY_IDS 256
 
 struct pipeline {
     struct db *db;
@@ -113,7 +116,9 @@ on_hit(void *user, enum id_kind kind, struct lw_slice value, unsigned flags)
     uint8_t input[ID_OPRF_INPUT_MAX];
     size_t len = 0;
 
-    s->identifiers++;
+    if (++s->identifiers % PROGRESS_EVERY_IDS == 0 && s->d->progress != NULL) {
+        s->d->progress(s->d->progress_user, s->bytes, s->identifiers);
+    }
     if (identifiers_oprf_input(kind, value, input, sizeof(input), &len) == LW_OK) {
         /* a failure is remembered by the docstore and returned by docstore_commit() */
         (void)docstore_add(s->p->ds, (unsigned)kind, input, len, flags, NULL);
