@@ -210,4 +210,24 @@ expect "--memory 64K stores exactly the same hits" cmp -s spill.rows nospill.row
 strip() { printf '%s\n' "$1" | sed 's/"seconds":[0-9.]*//; s/"evaluated":[0-9]*,"cached":[0-9]*,"spilled":[a-z]*//'; }
 expect "--memory 64K reports the same counts" [ "$(strip "$small_out")" = "$(strip "$out")" ]
 
+# -- the same new content from two processes at once (two hosts, two cron runs): both parse and
+# evaluate it (neither finds it stored before parsing), one stores it, the other's insert waits on
+# the unique content hash and then reports a duplicate
+PGDATABASE=$(newdb race) || exit 1
+run db migrate
+"$LW" ingest --json --region FI big/csv-comma.csv >race1.out 2>race1.err &
+p1=$!
+"$LW" ingest --json --region FI - <big/csv-comma.csv >race2.out 2>race2.err &
+p2=$!
+wait "$p1"
+r1=$?
+wait "$p2"
+r2=$?
+expect "race: both exit 0" [ "$r1/$r2" = 0/0 ]
+expect "race: one stored, one duplicate" \
+    [ "$(cat race1.out race2.out | grep -o '"status":"[a-z]*"' | sort | tr '\n' ' ')" = '"status":"duplicate" "status":"stored" ' ]
+expect "race: one document" [ "$(q "SELECT count(*) FROM documents")" = 1 ]
+expect "race: its hits once" \
+    [ "$(q "SELECT count(*) = (SELECT distinct_identifiers FROM documents) FROM hits")" = t ]
+
 finish
