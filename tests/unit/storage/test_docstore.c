@@ -140,7 +140,7 @@ test_migrate_twice(void)
     CHECK(migrate_current(db, &v, &err) == LW_OK);
     CHECK_INT(v, migrate_latest());
     CHECK(migrate_require(db, &err) == LW_OK);
-    CHECK_STR(q1(db, "SELECT count(*) FROM schema_version"), "1");
+    CHECK_INT(strtol(q1(db, "SELECT count(*) FROM schema_version"), NULL, 10), migrate_latest());
     /* a database from the future is refused */
     CHECK(db_exec(db, "fake", "INSERT INTO schema_version VALUES (999, 'future')", &err) == LW_OK);
     CHECK(migrate_require(db, &err) == LW_ERR_CONFIG);
