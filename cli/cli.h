@@ -24,6 +24,8 @@ struct cli_command {
 extern const struct cli_command cmd_db;
 extern const struct cli_command cmd_key;
 extern const struct cli_command cmd_ingest;
+extern const struct cli_command cmd_source; /* cli/cmd_source.c */
+extern const struct cli_command cmd_crawl;  /* cli/cmd_crawl.c */
 
 /* Usage error with a hint to the command's --help; returns LW_ERR_USAGE. */
 enum lw_rc cli_usage_error(struct lw_error *err, const char *command, const char *fmt, ...)

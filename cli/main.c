@@ -16,9 +16,11 @@
 #include "common/log.h"
 
 static const struct cli_command *const commands[] = {
+    &cmd_crawl,
     &cmd_db,
     &cmd_ingest,
     &cmd_key,
+    &cmd_source,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
