@@ -159,10 +159,11 @@ fuzz:
 	@echo "  mkdir -p /tmp/c && build/fuzz/tests/fuzz/fuzz_identifiers /tmp/c tests/fuzz/corpus/fuzz_identifiers"
 
 bench: $(BENCH_BINS) $(BIN)
-	$(Q)scripts/install-deps bench run
-	$(Q)for b in $(BENCH_BINS); do $$b || exit 1; done
+	$(Q)scripts/install-deps bench run test
+	$(Q)for b in $(filter-out %/bench_fetch,$(BENCH_BINS)); do $$b || exit 1; done
 	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) bench/parse.sh
 	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) BENCH_OPRF_BIN=$(abspath $(O)/bench/bench_oprf) bench/ingest.sh
+	$(Q)BENCH_FETCH_BIN=$(abspath $(O)/bench/bench_fetch) bench/crawl.sh
 
 lint:
 	$(Q)scripts/install-deps dev
