@@ -106,6 +106,19 @@ expect "redirect to file://: one failed" contains "$out" "1 failed"
 expect "redirect to file://: recorded as a protocol error" \
     [ "$(q "SELECT last_error_class FROM sources WHERE name = 'sneaky'")" = protocol ]
 
+# -- a redirect to a host outside what the proxy can reach: refused there, never tried directly
+if [ "$socks_ns" -eq 1 ]; then
+    before=$(conns http.log)
+    run source add away --kind page \
+        --url "http://$host:$httpd_port/redirect?to=http://elsewhere.lw-test:$httpd_port/x"
+    run -v crawl --source away
+    expect "redirect off the proxy's map: a failure of the source, not of the run" [ "$rc" -eq 0 ]
+    expect "redirect off the proxy's map: recorded on the source" \
+        [ -n "$(q "SELECT last_error_class FROM sources WHERE name = 'away'")" ]
+    expect "redirect off the proxy's map: only the redirect itself reached the site" \
+        [ "$(conns http.log)" -le "$((before + 1))" ] && [ "$(reqs /x http.log)" = 0 ]
+fi
+
 # -- per-site SOCKS usernames and Tor's extended replies (a fake SOCKS server answering reply N)
 fake_socks_start socks.log
 run source add tor240 --kind page --url http://reply-240.test/x --via "socks5h://127.0.0.1:$fake_port"
