@@ -21,42 +21,14 @@
 #include "storage/migrate.h"
 #include "storage/sources.h"
 #include "tests/unit/lw_test.h"
+#include "tests/unit/storage/pg_test.h"
 
-static int dbn;
-static char admin_db[128];
-
-/* A fresh database, migrated, made the target of db_connect() through PGDATABASE. */
+/* A fresh, migrated database (tests/unit/storage/pg_test.h). */
 static struct db *
 fresh_db(void)
 {
-    char name[64], sql[160];
-    struct lw_error err = {0};
-    struct db *db = NULL;
-
-    if (admin_db[0] == '\0') {
-        const char *d = getenv("PGDATABASE");
-
-        snprintf(admin_db, sizeof(admin_db), "%s", d != NULL ? d : "leakwatch");
-    }
-    snprintf(name, sizeof(name), "lw_crawlq_%d_%d", (int)getpid(), dbn++);
-    setenv("PGDATABASE", admin_db, 1);
-    if (db_connect(&db, &err) != LW_OK) {
-        fprintf(stderr, "cannot connect: %s\n", err.msg);
-        return NULL;
-    }
-    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
-    db_exec(db, "drop", sql, &err);
-    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
-    CHECK(db_exec(db, "create", sql, &err) == LW_OK);
-    db_close(db);
-    setenv("PGDATABASE", name, 1);
-    db = NULL;
-    CHECK(db_connect(&db, &err) == LW_OK);
-    if (db != NULL && migrate_run(db, NULL, &err) != LW_OK) {
-        fprintf(stderr, "migrate: %s\n", err.msg);
-        CHECK(0);
-    }
-    return db;
+    pg_test_prefix = "lw_crawlq";
+    return pg_test_db(true);
 }
 
 /* A second connection to the same database (PGDATABASE is still set by fresh_db). */
@@ -70,26 +42,7 @@ connect2(void)
     return db;
 }
 
-/* The first column of the first row of sql, as text ("" if none; "ERROR" if it failed). */
-static const char *
-q1(struct db *db, const char *sql)
-{
-    static char out[4096];
-    struct pg_result *res = NULL;
-    struct lw_error err = {0};
-
-    snprintf(out, sizeof(out), "ERROR");
-    if (db_query(db, "q1", sql, 0, NULL, NULL, NULL, &res, NULL, &err) != LW_OK) {
-        fprintf(stderr, "query failed: %s\n", err.msg);
-        return out;
-    }
-    out[0] = '\0';
-    if (PQntuples(res) > 0) {
-        snprintf(out, sizeof(out), "%s", PQgetvalue(res, 0, 0));
-    }
-    db_result_free(res);
-    return out;
-}
+#define q1 pg_test_q1
 
 static long long
 qi(struct db *db, const char *sql)
@@ -884,24 +837,6 @@ test_claim_plan(void)
     db_close(db);
 }
 
-static void
-cleanup(void)
-{
-    struct lw_error err = {0};
-    struct db *db = NULL;
-    char sql[128];
-
-    setenv("PGDATABASE", admin_db, 1);
-    if (db_connect(&db, &err) != LW_OK) {
-        return;
-    }
-    for (int i = 0; i < dbn; i++) {
-        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS lw_crawlq_%d_%d", (int)getpid(), i);
-        db_exec(db, "drop", sql, &err);
-    }
-    db_close(db);
-}
-
 int
 main(void)
 {
@@ -918,7 +853,7 @@ main(void)
         RUN(test_add_links);
         RUN(test_only_one_source);
         RUN(test_claim_plan);
-        cleanup();
+        pg_test_cleanup();
     }
     return LW_TEST_END();
 }

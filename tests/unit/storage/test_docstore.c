@@ -22,6 +22,7 @@
 #include "storage/migrate.h"
 #include "storage/oprf.h"
 #include "tests/unit/lw_test.h"
+#include "tests/unit/storage/pg_test.h"
 
 /* Evaluate(DeriveKeyPair(seed 00 01 … 1f, "leakwatch-oprf-key-v1"), "email" 00
  * "patient.canary@example.fi")[0:32], computed once with storage/oprf.c (itself checked against the
@@ -32,61 +33,16 @@
 static char dir[] = "/tmp/lw-docstore-XXXXXX";
 static struct keyfile *kf;
 static uint8_t sk[OPRF_SCALAR_BYTES];
-static int dbn;
 
-/* A fresh, migrated database, made the target of db_connect() through PGDATABASE. */
+/* A fresh database, migrated when migrate (tests/unit/storage/pg_test.h). */
 static struct db *
 fresh_db(bool migrate)
 {
-    static char admin_db[128];
-    char name[64], sql[160];
-    struct lw_error err = {0};
-    struct db *db = NULL;
-
-    if (admin_db[0] == '\0') {
-        const char *d = getenv("PGDATABASE");
-
-        snprintf(admin_db, sizeof(admin_db), "%s", d != NULL ? d : "leakwatch");
-    }
-    snprintf(name, sizeof(name), "lw_docstore_%d_%d", (int)getpid(), dbn++);
-    setenv("PGDATABASE", admin_db, 1);
-    if (db_connect(&db, &err) != LW_OK) {
-        fprintf(stderr, "cannot connect: %s\n", err.msg);
-        return NULL;
-    }
-    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
-    db_exec(db, "drop", sql, &err);
-    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
-    CHECK(db_exec(db, "create", sql, &err) == LW_OK);
-    db_close(db);
-    setenv("PGDATABASE", name, 1);
-    db = NULL;
-    CHECK(db_connect(&db, &err) == LW_OK);
-    if (db != NULL && migrate) {
-        CHECK(migrate_run(db, NULL, &err) == LW_OK);
-    }
-    return db;
+    pg_test_prefix = "lw_docstore";
+    return pg_test_db(migrate);
 }
 
-/* The first column of the first row of sql, as text ("" if none). */
-static const char *
-q1(struct db *db, const char *sql)
-{
-    static char out[4096];
-    struct pg_result *res = NULL;
-    struct lw_error err = {0};
-
-    out[0] = '\0';
-    if (db_query(db, "q1", sql, 0, NULL, NULL, NULL, &res, NULL, &err) != LW_OK) {
-        fprintf(stderr, "query failed: %s\n", err.msg);
-        return out;
-    }
-    if (PQntuples(res) > 0) {
-        snprintf(out, sizeof(out), "%s", PQgetvalue(res, 0, 0));
-    }
-    db_result_free(res);
-    return out;
-}
+#define q1 pg_test_q1
 
 static struct docstore *
 open_store(struct db *db, size_t table_bytes, size_t cache_bytes)
@@ -381,26 +337,6 @@ test_known_fd(void)
     db_close(db);
 }
 
-/* Drop the databases this run made (they are in a throwaway cluster anyway). */
-static void
-cleanup(void)
-{
-    struct lw_error err = {0};
-    struct db *db = NULL;
-    char sql[128];
-
-    unsetenv("PGDATABASE");
-    setenv("PGDATABASE", "leakwatch", 1);
-    if (db_connect(&db, &err) != LW_OK) {
-        return;
-    }
-    for (int i = 0; i < dbn; i++) {
-        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS lw_docstore_%d_%d", (int)getpid(), i);
-        db_exec(db, "drop", sql, &err);
-    }
-    db_close(db);
-}
-
 int
 main(void)
 {
@@ -431,7 +367,7 @@ main(void)
         RUN(test_spill_matches_memory);
         RUN(test_cache);
         RUN(test_known_fd);
-        cleanup();
+        pg_test_cleanup();
     }
     keyfile_free(kf);
     unlink(path);
