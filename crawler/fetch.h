@@ -111,7 +111,8 @@ void fetcher_add(struct fetcher *f, const struct fetch_request *req);
 
 /* Run until every request has its result, or the deadline passes (requests not yet started are
  * then dropped and reported with FETCH_ERR_TIMEOUT and attempts 0; running ones are aborted the
- * same way). LW_OK. */
+ * same way). LW_OK; LW_ERR_NET when libcurl's multi interface itself fails (every request is then
+ * reported, err says why). */
 enum lw_rc fetcher_run(struct fetcher *f, struct lw_error *err);
 
 /* Abort everything, free. NULL-safe. */

@@ -23,7 +23,8 @@ struct source_spec {
     enum source_kind kind;     /* page or index (file is for ingest --label only) */
     const char *url;           /* http(s), at most SOURCE_URL_MAX */
     const char *link_pattern;  /* index: POSIX extended regex over absolute link URLs; NULL: every link */
-    const char *raw_template;  /* index: "{url}" and "{id}" (last path segment) placeholders; NULL */
+    const char *raw_template;  /* index: "{url}", "{id}" (last path segment) and "{origin}"
+                                * (scheme://host[:port]) placeholders (crawler/links.h); NULL */
     int64_t every_seconds;     /* how often the source's own URL is fetched (default 900) */
     const char *via;           /* "tor" (default proxy), "direct", or "socks5h://HOST:PORT" */
     const char *region;        /* two letters or NULL */
