@@ -45,7 +45,6 @@
 #include "common/alloc.h"
 #include "common/ascii.h"
 #include "common/buf.h"
-#include "common/num.h"
 #include "common/slice.h"
 
 #define CLAIM_MAX 10000              /* rows per claim */
@@ -138,18 +137,6 @@ link_ok(const char *url)
             url[8] != '\0');
 }
 
-static void
-col_text(const struct pg_result *res, int row, int col, char *out, size_t cap)
-{
-    snprintf(out, cap, "%s", PQgetvalue(res, row, col));
-}
-
-static bool
-col_i64(const struct pg_result *res, int row, int col, int64_t min, int64_t max, int64_t *out)
-{
-    return lw_parse_i64(lw_slice_cstr(PQgetvalue(res, row, col)), min, max, out) == LW_OK;
-}
-
 /* ---- claim ---- */
 
 static enum lw_rc
@@ -159,23 +146,23 @@ fill_item(const struct pg_result *res, int row, struct crawl_item *it, struct lw
     int64_t attempts = 0;
 
     memset(it, 0, sizeof(*it));
-    if (!col_i64(res, row, 0, 1, INT64_MAX, &it->id) ||
-        !col_i64(res, row, 1, 1, INT64_MAX, &it->source_id) ||
-        !col_i64(res, row, 11, 0, 1000000, &attempts)) {
+    if (!db_i64(res, row, 0, 1, INT64_MAX, &it->id) ||
+        !db_i64(res, row, 1, 1, INT64_MAX, &it->source_id) ||
+        !db_i64(res, row, 11, 0, 1000000, &attempts)) {
         return lw_error_set(err, LW_ERR_DB, "claiming: a number leakwatch cannot read");
     }
     it->attempts = (int)attempts;
     it->kind = strcmp(kind, "index") == 0 ? CRAWL_INDEX
                : strcmp(kind, "page") == 0 ? CRAWL_PAGE
                                            : CRAWL_PASTE;
-    col_text(res, row, 2, it->source_name, sizeof(it->source_name));
-    col_text(res, row, 4, it->url, sizeof(it->url));
-    col_text(res, row, 5, it->via, sizeof(it->via));
-    col_text(res, row, 6, it->region, sizeof(it->region));
-    col_text(res, row, 7, it->link_pattern, sizeof(it->link_pattern));
-    col_text(res, row, 8, it->raw_template, sizeof(it->raw_template));
-    col_text(res, row, 9, it->etag, sizeof(it->etag));
-    col_text(res, row, 10, it->last_modified, sizeof(it->last_modified));
+    db_text(res, row, 2, it->source_name, sizeof(it->source_name));
+    db_text(res, row, 4, it->url, sizeof(it->url));
+    db_text(res, row, 5, it->via, sizeof(it->via));
+    db_text(res, row, 6, it->region, sizeof(it->region));
+    db_text(res, row, 7, it->link_pattern, sizeof(it->link_pattern));
+    db_text(res, row, 8, it->raw_template, sizeof(it->raw_template));
+    db_text(res, row, 9, it->etag, sizeof(it->etag));
+    db_text(res, row, 10, it->last_modified, sizeof(it->last_modified));
     return LW_OK;
 }
 
@@ -319,7 +306,6 @@ add_batch(struct db *db, const char *source_id, const struct lw_buf *urls, size_
 {
     const char *v[2] = {source_id, urls->data};
     struct pg_result *res = NULL;
-    uint64_t rows = 0;
     enum lw_rc rc;
 
     /* WITH ORDINALITY: ids follow the page's order, so links are fetched in the order found; a
@@ -332,10 +318,7 @@ add_batch(struct db *db, const char *source_id, const struct lw_buf *urls, size_
                   " ON CONFLICT (url) DO NOTHING",
                   2, v, NULL, NULL, &res, NULL, err);
     if (rc == LW_OK) {
-        if (lw_parse_u64(lw_slice_cstr(PQcmdTuples(res)), 0, UINT64_MAX, &rows) != LW_OK) {
-            rows = 0;
-        }
-        *added += (size_t)rows;
+        *added += (size_t)db_rows(res);
     }
     db_result_free(res);
     return rc;
@@ -385,7 +368,7 @@ crawlq_due_count(struct db *db, const char *only, int64_t *n, struct lw_error *e
     rc = db_query(db, "counting due crawl work",
                   "SELECT count(*) FROM crawl_urls WHERE " DUE("$1"), 1, v, NULL, NULL, &res,
                   NULL, err);
-    if (rc == LW_OK && !col_i64(res, 0, 0, 0, INT64_MAX, n)) {
+    if (rc == LW_OK && !db_i64(res, 0, 0, 0, INT64_MAX, n)) {
         rc = lw_error_set(err, LW_ERR_DB, "counting due crawl work: a number leakwatch cannot "
                           "read");
     }

@@ -21,6 +21,8 @@
 
 #include "common/alloc.h"
 #include "common/log.h"
+#include "common/num.h"
+#include "common/slice.h"
 
 struct db {
     PGconn *conn;
@@ -246,6 +248,27 @@ void
 db_result_free(struct pg_result *res)
 {
     PQclear(res);
+}
+
+void
+db_text(const struct pg_result *res, int row, int col, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", PQgetvalue(res, row, col));
+}
+
+uint64_t
+db_rows(struct pg_result *res)
+{
+    uint64_t n = 0;
+
+    return lw_parse_u64(lw_slice_cstr(PQcmdTuples(res)), 0, UINT64_MAX, &n) == LW_OK ? n : 0;
+}
+
+bool
+db_i64(const struct pg_result *res, int row, int col, int64_t min, int64_t max, int64_t *out)
+{
+    return !PQgetisnull(res, row, col) &&
+           lw_parse_i64(lw_slice_cstr(PQgetvalue(res, row, col)), min, max, out) == LW_OK;
 }
 
 enum lw_rc

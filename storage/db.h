@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -61,6 +62,16 @@ enum lw_rc db_query(struct db *db, const char *what, const char *sql, int nparam
                     struct pg_result **res, char sqlstate[6], struct lw_error *err);
 
 void db_result_free(struct pg_result *res);
+
+/* A result's text value at (row, col) into out (cut to fit, NUL-terminated; "" for NULL). */
+void db_text(const struct pg_result *res, int row, int col, char *out, size_t cap);
+
+/* A result's value at (row, col) as a number in [min, max], through the project's one number
+ * parser. false for NULL, text that is not a number, or one out of range. */
+bool db_i64(const struct pg_result *res, int row, int col, int64_t min, int64_t max, int64_t *out);
+
+/* The rows a finished INSERT/UPDATE/COPY affected (PQcmdTuples); 0 when it says none. */
+uint64_t db_rows(struct pg_result *res);
 
 /* BEGIN / COMMIT / ROLLBACK. db_rollback never fails loudly (used on error paths). */
 enum lw_rc db_begin(struct db *db, struct lw_error *err);

@@ -37,6 +37,8 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/num.h"
+#include "common/slice.h"
 #include "storage/evaluator.h"
 #include "storage/hashcache.h"
 
@@ -301,6 +303,15 @@ batches_discard(struct docstore *ds)
 
 /* ---- COPY ---- */
 
+/* A document id as query1() returned it; -1 for none. */
+static int64_t
+parse_id(const char *id)
+{
+    int64_t v = -1;
+
+    return lw_parse_i64(lw_slice_cstr(id), 1, INT64_MAX, &v) == LW_OK ? v : -1;
+}
+
 static enum lw_rc
 copy_start(struct docstore *ds, const char *what, const char *sql, struct lw_error *err)
 {
@@ -373,7 +384,7 @@ copy_end(struct docstore *ds, uint64_t *rows, struct lw_error *err)
         if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == LW_OK) {
             rc = db_error(ds->db, "storing the hits", err);
         } else if (rows != NULL) {
-            *rows = strtoull(PQcmdTuples(r), NULL, 10);
+            *rows = db_rows(r);
         }
         PQclear(r);
     }
@@ -560,7 +571,7 @@ query1(struct docstore *ds, const char *what, const char *sql, int n, const char
     if (rc == LW_OK && out != NULL) {
         out[0] = '\0';
         if (PQntuples(res) > 0) {
-            snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
+            db_text(res, 0, 0, out, cap);
         }
     }
     db_result_free(res);
@@ -643,10 +654,10 @@ count_kinds(struct docstore *ds, const char *id, struct lw_error *err)
                   "SELECT kind, count(*) FROM hits WHERE document_id = $1 GROUP BY kind", 1, v,
                   NULL, NULL, &res, NULL, err);
     for (int i = 0; rc == LW_OK && i < PQntuples(res); i++) {
-        unsigned long k = strtoul(PQgetvalue(res, i, 0), NULL, 10);
+        int64_t k = 0, n = 0;
 
-        if (k < DOCSTORE_KINDS) {
-            ds->cur.distinct_by_kind[k] = strtoull(PQgetvalue(res, i, 1), NULL, 10);
+        if (db_i64(res, i, 0, 0, DOCSTORE_KINDS - 1, &k) && db_i64(res, i, 1, 0, INT64_MAX, &n)) {
+            ds->cur.distinct_by_kind[k] = (uint64_t)n;
         }
     }
     db_result_free(res);
@@ -665,7 +676,7 @@ write_hits(struct docstore *ds, const char *id, struct lw_error *err)
         rc = copy_start(ds, "storing the hits",
                         "COPY hits (document_id, hash, kind, flags, occurrences) FROM STDIN", err);
         if (rc == LW_OK) {
-            rc = copy_table(ds, strtoll(id, NULL, 10), err);
+            rc = copy_table(ds, ds->cur.document_id, err);
         }
         return rc == LW_OK ? copy_end(ds, &ds->cur.distinct, err) : rc;
     }
@@ -679,7 +690,7 @@ write_hits(struct docstore *ds, const char *id, struct lw_error *err)
                       "least(sum(occurrences), 2147483647) FROM lw_spill GROUP BY hash",
                       1, v, NULL, NULL, &res, NULL, err);
         if (rc == LW_OK) {
-            ds->cur.distinct = strtoull(PQcmdTuples(res), NULL, 10);
+            ds->cur.distinct = db_rows(res);
         }
         db_result_free(res);
     }
@@ -744,12 +755,14 @@ commit_locked(struct docstore *ds, const struct docstore_meta *m, const uint8_t 
             (void)count_kinds(ds, "", err); /* from the table: what the document holds */
         }
         rc = lookup(ds, hash, id, err);
-        ds->cur.document_id = id[0] != '\0' ? strtoll(id, NULL, 10) : -1;
+        ds->cur.document_id = parse_id(id);
         return rc;
     }
     if (rc == LW_OK) {
-        ds->cur.document_id = strtoll(id, NULL, 10);
-        rc = write_hits(ds, id, err);
+        ds->cur.document_id = parse_id(id);
+        rc = ds->cur.document_id > 0
+                 ? write_hits(ds, id, err)
+                 : lw_error_set(err, LW_ERR_DB, "storing the document: no usable id returned");
     }
     if (rc == LW_OK) {
         rc = count_kinds(ds, id, err);
@@ -842,7 +855,7 @@ docstore_known_fd(struct docstore *ds, int fd, bool *known, int64_t *document_id
     rc = lookup(ds, hash, id, err);
     if (rc == LW_OK && id[0] != '\0') {
         *known = true;
-        *document_id = strtoll(id, NULL, 10);
+        *document_id = parse_id(id);
     }
     return rc;
 }

@@ -19,8 +19,6 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "common/num.h"
-#include "common/slice.h"
 
 #define STR2(x) #x
 #define STR(x) STR2(x)
@@ -44,6 +42,7 @@ read_version(struct db *db, int *version, struct lw_error *err)
     struct pg_result *res = NULL;
     enum lw_rc rc;
     int64_t v = 0;
+    bool ok;
 
     *version = 0;
     rc = db_query(db, "reading the schema version",
@@ -63,9 +62,9 @@ read_version(struct db *db, int *version, struct lw_error *err)
     if (rc != LW_OK) {
         return rc;
     }
-    rc = lw_parse_i64(lw_slice_cstr(PQgetvalue(res, 0, 0)), 0, 1000000, &v);
+    ok = db_i64(res, 0, 0, 0, 1000000, &v);
     db_result_free(res);
-    if (rc != LW_OK) {
+    if (!ok) {
         return lw_error_set(err, LW_ERR_DB, "schema_version holds a version leakwatch cannot read");
     }
     *version = (int)v;

@@ -462,18 +462,6 @@ sources_remove(struct db *db, const char *name, struct lw_error *err)
 
 /* ---- reading ---- */
 
-static void
-col_text(const struct pg_result *res, int row, int col, char *out, size_t cap)
-{
-    snprintf(out, cap, "%s", PQgetvalue(res, row, col));
-}
-
-static bool
-col_i64(const struct pg_result *res, int row, int col, int64_t *out)
-{
-    return lw_parse_i64(lw_slice_cstr(PQgetvalue(res, row, col)), INT64_MIN, INT64_MAX, out) ==
-           LW_OK;
-}
 
 static enum lw_rc
 fill_info(const struct pg_result *res, int row, struct source_info *s, struct lw_error *err)
@@ -485,18 +473,18 @@ fill_info(const struct pg_result *res, int row, struct source_info *s, struct lw
     s->kind = strcmp(kind, "index") == 0  ? SOURCE_INDEX
               : strcmp(kind, "page") == 0 ? SOURCE_PAGE
                                           : SOURCE_FILE;
-    col_text(res, row, 1, s->name, sizeof(s->name));
-    col_text(res, row, 3, s->url, sizeof(s->url));
-    col_text(res, row, 4, s->link_pattern, sizeof(s->link_pattern));
-    col_text(res, row, 5, s->raw_template, sizeof(s->raw_template));
-    col_text(res, row, 7, s->via, sizeof(s->via));
-    col_text(res, row, 8, s->region, sizeof(s->region));
-    col_text(res, row, 9, s->last_success, sizeof(s->last_success));
-    col_text(res, row, 10, s->last_error_class, sizeof(s->last_error_class));
-    col_text(res, row, 11, s->last_error_at, sizeof(s->last_error_at));
-    if (!col_i64(res, row, 0, &s->id) || !col_i64(res, row, 6, &s->every_seconds) ||
-        !col_i64(res, row, 12, &failures) || failures < 0 || failures > INT32_MAX ||
-        !col_i64(res, row, 13, &s->documents_found) || !col_i64(res, row, 14, &s->queued)) {
+    db_text(res, row, 1, s->name, sizeof(s->name));
+    db_text(res, row, 3, s->url, sizeof(s->url));
+    db_text(res, row, 4, s->link_pattern, sizeof(s->link_pattern));
+    db_text(res, row, 5, s->raw_template, sizeof(s->raw_template));
+    db_text(res, row, 7, s->via, sizeof(s->via));
+    db_text(res, row, 8, s->region, sizeof(s->region));
+    db_text(res, row, 9, s->last_success, sizeof(s->last_success));
+    db_text(res, row, 10, s->last_error_class, sizeof(s->last_error_class));
+    db_text(res, row, 11, s->last_error_at, sizeof(s->last_error_at));
+    if (!db_i64(res, row, 0, INT64_MIN, INT64_MAX, &s->id) || !db_i64(res, row, 6, INT64_MIN, INT64_MAX, &s->every_seconds) ||
+        !db_i64(res, row, 12, INT64_MIN, INT64_MAX, &failures) || failures < 0 || failures > INT32_MAX ||
+        !db_i64(res, row, 13, INT64_MIN, INT64_MAX, &s->documents_found) || !db_i64(res, row, 14, INT64_MIN, INT64_MAX, &s->queued)) {
         return lw_error_set(err, LW_ERR_DB, "reading the sources: a number leakwatch cannot read");
     }
     s->consecutive_failures = (int)failures;
