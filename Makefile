@@ -20,7 +20,7 @@ else
 Q := @
 endif
 
-PKGS := libsodium tidy libpq libcurl
+PKGS := libsodium tidy libpq libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

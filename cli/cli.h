@@ -26,6 +26,12 @@ extern const struct cli_command cmd_key;
 extern const struct cli_command cmd_ingest;
 extern const struct cli_command cmd_source; /* cli/cmd_source.c */
 extern const struct cli_command cmd_crawl;  /* cli/cmd_crawl.c */
+extern const struct cli_command cmd_clinic;  /* cli/cmd_clinic.c */
+extern const struct cli_command cmd_watch;   /* cli/cmd_watch.c */
+extern const struct cli_command cmd_alerts;  /* cli/cmd_alerts.c */
+extern const struct cli_command cmd_verify;  /* cli/cmd_verify.c */
+extern const struct cli_command cmd_serve;   /* cli/cmd_serve.c */
+extern const struct cli_command cmd_enroll;  /* cli/cmd_enroll.c */
 
 /* Usage error with a hint to the command's --help; returns LW_ERR_USAGE. */
 enum lw_rc cli_usage_error(struct lw_error *err, const char *command, const char *fmt, ...)

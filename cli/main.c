@@ -16,11 +16,17 @@
 #include "common/log.h"
 
 static const struct cli_command *const commands[] = {
+    &cmd_alerts,
+    &cmd_clinic,
     &cmd_crawl,
     &cmd_db,
+    &cmd_enroll,
     &cmd_ingest,
     &cmd_key,
+    &cmd_serve,
     &cmd_source,
+    &cmd_verify,
+    &cmd_watch,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

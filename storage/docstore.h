@@ -53,6 +53,8 @@ struct docstore_meta {
     const char *region;       /* two letters, or NULL */
     uint64_t bytes, records, records_with_hits, identifiers;
     const char *summary_json; /* a JSON object of counts (required) */
+    const int64_t *mentions;  /* watch_keywords ids the document mentioned (parsers/mentions.h) */
+    size_t n_mentions;
 };
 
 struct docstore_result {
@@ -63,6 +65,7 @@ struct docstore_result {
     uint64_t evaluated;       /* OPRF evaluations done for this document */
     uint64_t cached;          /* distinct values whose hash came from the run-wide cache */
     bool spilled;             /* the document outgrew the in-memory table */
+    uint64_t alerts;          /* alerts created for it (storage/alerts.h), in its transaction */
 };
 
 /* Prepare: derive the content-hash key from kf, start the worker pool, allocate the cache. The db

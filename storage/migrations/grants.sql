@@ -9,7 +9,7 @@ BEGIN
         EXECUTE 'GRANT USAGE ON SCHEMA public TO leakwatch_app';
         EXECUTE 'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO leakwatch_app';
         EXECUTE 'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO leakwatch_app';
-        EXECUTE 'REVOKE INSERT, UPDATE, DELETE ON schema_version, id_kinds FROM leakwatch_app';
+        EXECUTE 'REVOKE INSERT, UPDATE, DELETE ON schema_version, id_kinds, record_flags FROM leakwatch_app';
         EXECUTE 'GRANT USAGE ON SCHEMA research TO leakwatch_app';
         EXECUTE 'GRANT SELECT ON ALL TABLES IN SCHEMA research TO leakwatch_app';
     END IF;
