@@ -9,7 +9,8 @@
  * (ref, kind, OR of flags) and one outbox row per channel the clinic has (webhook, e-mail).
  *
  * The alert JSON — one object, the same for `alerts list --json`, GET /v1/alerts and the webhook
- * body, built by PostgreSQL (jsonb) so the three can never disagree:
+ * body, built by PostgreSQL (json_build_object, so keys keep this order; PostgreSQL writes
+ * `"key" : value` with spaces) so the three can never disagree:
  *   {"id": "<uuid>", "seq": 17, "clinic": "NAME", "reason": "document"|"enrollment",
  *    "created_at": "2026-11-29T05:01:02Z",
  *    "document": {"id": 5, "label": "…", "url": "…"|null, "format": "csv", "bytes": 123,
@@ -26,8 +27,9 @@
  * Delivery: alerts_claim() takes due outbox rows with FOR UPDATE SKIP LOCKED and a lease (several
  * `alerts deliver` from cron never send one alert twice at once; a crashed one's rows come back
  * when the lease ends); alerts_record() records every attempt and either marks the row delivered
- * or schedules the next try: base · 2^(attempts-1), at most 2 h apart, until 24 h after the alert
- * was created — then the row is 'failed'.
+ * or schedules the next try: base · 2^(attempts-1) counting this attempt (base after the first
+ * failure, 2·base after the second …), at most 2 h apart, until 24 h after the alert was created —
+ * then the row is 'failed'. A row already delivered stays delivered (the attempt is still kept).
  */
 #ifndef LW_STORAGE_ALERTS_H
 #define LW_STORAGE_ALERTS_H
@@ -86,9 +88,11 @@ void alerts_deliveries_free(struct alert_delivery *d, size_t n);
 
 /*
  * Record an attempt on a claimed row: always an alert_attempts row (ok, status: HTTP or SMTP code
- * or 0, error: a short class like "http_500", "connect", "timeout", or NULL); then delivered, or
- * the next try retry_base_s · 2^attempts seconds on (capped), or 'failed' past the 24 h window.
- * *final_state (may be NULL) gets "delivered", "pending" or "failed". LW_ERR_DB.
+ * or 0, error: a short class like "http_500", "connect", "timeout" — 1 to 64 of [a-z0-9_.-], else
+ * LW_ERR_INVALID — or NULL); then delivered (last_error kept), or the next try retry_base_s ·
+ * 2^d->attempts seconds on (capped at ALERTS_RETRY_MAX_GAP_S), or 'failed' when that try would come
+ * past the 24 h window. *final_state (may be NULL) gets "delivered", "pending" or "failed".
+ * LW_ERR_DB.
  */
 enum lw_rc alerts_record(struct db *db, const struct alert_delivery *d, bool ok, int status,
                          const char *error, unsigned retry_base_s, const char **final_state,

@@ -54,8 +54,9 @@ struct watch_result {
 
 /*
  * Put rows into a clinic's watchlist in one transaction (rows are streamed with COPY). Duplicate
- * rows in the input count once. LW_ERR_INVALID for a row with a bad kind or ref (the message
- * gives its index; nothing is stored), LW_ERR_TOO_LARGE past WATCH_ROWS_MAX, LW_ERR_DB.
+ * rows in the input (same hash and ref) count once. LW_ERR_INVALID for a row with a bad kind or
+ * ref (the message gives its index, "row N: …", from 0; nothing is stored), LW_ERR_TOO_LARGE past
+ * WATCH_ROWS_MAX, LW_ERR_NOT_FOUND for an unknown clinic, LW_ERR_DB (nothing is changed).
  */
 enum lw_rc watchlist_put(struct db *db, int64_t clinic_id, enum watch_mode mode,
                          const struct watch_row *rows, size_t n, struct watch_result *res,
