@@ -63,6 +63,7 @@ struct crawl_run {
     enum lw_rc db_rc;          /* the first database failure, which ends the run */
     struct lw_error db_err;
     uint64_t fetched, not_modified, new_docs, duplicates, links, failed, released;
+    uint64_t alerts;           /* alerts the stored documents created */
 };
 
 static void
@@ -257,6 +258,7 @@ store_body(struct crawl_run *run, const struct crawl_item *it, const struct fetc
         return;
     }
     *is_new = !rep.store.duplicate;
+    run->alerts += rep.store.alerts;
     if (*is_new) {
         run->new_docs++;
     } else {
@@ -419,10 +421,12 @@ summary(const struct crawl_run *run)
         return; /* nothing new: cron mails nothing */
     }
     printf("crawl: %llu fetched (%llu not modified), %llu new documents, %llu seen before, "
-           "%llu links queued, %llu failed\n",
+           "%llu links queued, %llu failed%s%llu%s\n",
            (unsigned long long)run->fetched, (unsigned long long)run->not_modified,
            (unsigned long long)run->new_docs, (unsigned long long)run->duplicates,
-           (unsigned long long)run->links, (unsigned long long)run->failed);
+           (unsigned long long)run->links, (unsigned long long)run->failed,
+           run->alerts > 0 ? ", " : "", (unsigned long long)run->alerts,
+           run->alerts == 0 ? "" : run->alerts == 1 ? " alert" : " alerts");
     fflush(stdout);
 }
 

@@ -168,11 +168,12 @@ report_json(const struct file_result *f, const struct ingest_opts *o)
                   (unsigned long long)rep->counts.records_with_hits);
     if (f->store != NULL && !f->store->duplicate) {
         lw_buf_printf(&b, ",\"stored\":{\"distinct\":%llu,\"evaluated\":%llu,\"cached\":%llu,"
-                          "\"spilled\":%s}",
+                          "\"spilled\":%s},\"alerts\":%llu",
                       (unsigned long long)f->store->distinct,
                       (unsigned long long)f->store->evaluated,
                       (unsigned long long)f->store->cached,
-                      f->store->spilled ? "true" : "false");
+                      f->store->spilled ? "true" : "false",
+                      (unsigned long long)f->store->alerts);
     }
     lw_buf_append_byte(&b, ',');
     pipeline_counts_json(&b, rep, f->unique, "unique");
@@ -240,9 +241,14 @@ report_text(const struct file_result *f)
                   (unsigned long long)f->bytes, f->secs);
     if (st != NULL) {
         lw_buf_printf(&b, "  stored as document %lld: %llu distinct identifiers (%llu evaluated, "
-                          "%llu from the cache)\n",
+                          "%llu from the cache)",
                       (long long)st->document_id, (unsigned long long)st->distinct,
                       (unsigned long long)st->evaluated, (unsigned long long)st->cached);
+        if (st->alerts > 0) {
+            lw_buf_printf(&b, ", %llu alert%s", (unsigned long long)st->alerts,
+                          st->alerts == 1 ? "" : "s");
+        }
+        lw_buf_append_byte(&b, '\n');
     }
     text_kinds(&b, f);
     fwrite(b.data, 1, b.len, stdout);

@@ -9,6 +9,12 @@
  *
  * A database failure inside on_hit() cannot be returned through the parser's callback: the docstore
  * remembers it, ignores what follows, and docstore_commit() returns it — the document is dropped.
+ *
+ * Mentions: every clinic keyword is loaded once, at pipeline_open, into one matcher
+ * (parsers/mentions.h). The same tap feeds it the source bytes — raw, as fetched, before any
+ * parser decodes them, so a name in an HTML attribute or a CSV cell counts alike — and the ids it
+ * found go into the commit, where storage matches them to clinics in the document's transaction.
+ * With no keywords the matcher returns at once. Keywords added later are seen by the next run.
  */
 #include "cli/pipeline.h"
 
@@ -18,6 +24,8 @@
 
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "parsers/mentions.h"
+#include "storage/clinics.h"
 #include "storage/keyfile.h"
 #include "storage/migrate.h"
 #include "storage/oprf.h"
@@ -31,6 +39,7 @@ struct pipeline {
     struct db *db;
     struct keyfile *kf;
     struct docstore *ds;
+    struct mentions *mentions; /* every clinic's keywords */
 };
 
 struct doc_state {
@@ -38,6 +47,15 @@ struct doc_state {
     const struct pipeline_doc *d;
     uint64_t bytes, next_progress, identifiers;
 };
+
+/* A stored keyword was validated when it was added; one the matcher refuses is left out. */
+static int
+add_keyword(void *user, int64_t id, int64_t clinic_id, const char *word)
+{
+    (void)clinic_id;
+    (void)mentions_add(user, id, lw_slice_cstr(word), NULL);
+    return 0;
+}
 
 enum lw_rc
 pipeline_open(const struct pipeline_opts *o, struct pipeline **out, struct lw_error *err)
@@ -63,6 +81,10 @@ pipeline_open(const struct pipeline_opts *o, struct pipeline **out, struct lw_er
         rc = migrate_require(p->db, err);
     }
     if (rc == LW_OK) {
+        p->mentions = mentions_new();
+        rc = clinics_keywords_each(p->db, 0, add_keyword, p->mentions, err);
+    }
+    if (rc == LW_OK) {
         rc = docstore_open(p->db, p->kf, &dso, &p->ds, err);
     }
     if (rc != LW_OK) {
@@ -80,6 +102,7 @@ pipeline_free(struct pipeline *p)
         return;
     }
     docstore_free(p->ds);
+    mentions_free(p->mentions);
     db_close(p->db);
     keyfile_free(p->kf);
     free(p);
@@ -132,6 +155,7 @@ on_bytes(void *user, const void *bytes, size_t n)
     struct doc_state *s = user;
 
     docstore_content(s->p->ds, bytes, n);
+    mentions_feed(s->p->mentions, bytes, n);
     s->bytes += n;
     if (s->d->progress != NULL && s->bytes >= s->next_progress) {
         s->next_progress = s->bytes + PROGRESS_EVERY_BYTES;
@@ -178,6 +202,7 @@ pipeline_document(struct pipeline *p, struct reader *r, const struct pipeline_do
 
     memset(rep, 0, sizeof(*rep));
     docstore_begin(p->ds);
+    mentions_begin(p->mentions);
     reader_set_tap(r, on_bytes, &s);
     rc = document_scan(r, d->name_hint, d->format, d->ctx, NULL, on_hit, &s, &rep->doc, err);
     if (rc == LW_OK) {
@@ -202,6 +227,7 @@ pipeline_document(struct pipeline *p, struct reader *r, const struct pipeline_do
     meta.records_with_hits = rep->doc.counts.records_with_hits;
     meta.identifiers = s.identifiers;
     meta.summary_json = summary.data;
+    meta.n_mentions = mentions_end(p->mentions, &meta.mentions);
     rc = docstore_commit(p->ds, &meta, &rep->store, err);
     lw_buf_free(&summary);
     return rc;
