@@ -13,10 +13,13 @@
  *   am  the alert's matches;            d   an outbox row per channel the clinic has.
  * The common case — nobody watches anything in the document — costs next to nothing. Measured
  * (EXPLAIN ANALYZE, PostgreSQL 15, a document of 200,000 hits among 2.1 million): with an empty
- * watchlist the plan is a nested loop driven by the watchlist, the probe into hits_hash is "never
- * executed", 0.3 ms in all; with 1,000 watchlist rows, 1,000 hits_hash probes; with 500,000 rows a
- * hash join of the document's hits (through hits_document) with one pass over the watchlist,
- * 0.7 s; a 100-hit document against 500,000 rows probes watchlist_hash per hit, 1.7 ms.
+ * and analysed watchlist the plan is a nested loop driven by the watchlist, the probe into
+ * hits_hash is "never executed", 0.3 ms in all — but a watchlist never analysed (a new database)
+ * got a merge join sorting all the document's hits (0.2 s for 186,000), so with no mentions an
+ * EXISTS probe of the watchlist comes first and an empty one skips the join. With 1,000
+ * watchlist rows, 1,000 hits_hash probes; with 500,000 rows a hash join of the document's hits
+ * (through hits_document) with one pass over the watchlist, 0.7 s; a 100-hit document against
+ * 500,000 rows probes watchlist_hash per hit, 1.7 ms.
  * The JSON is built by PostgreSQL with json_build_object (not jsonb, which would reorder the keys)
  * from one SQL expression (ALERT_JSON) shared by listing and claiming, so `alerts list --json`,
  * GET /v1/alerts and the webhook body cannot disagree. Flags are named from record_flags by bit and
@@ -176,6 +179,21 @@ alerts_match_document(struct db *db, int64_t document_id, const int64_t *keyword
                   NULL, NULL, &res, NULL, err);
     db_result_free(res);
     res = NULL;
+    if (rc == LW_OK && n == 0) {
+        /* Nobody watches anything yet and nothing was mentioned: skip the join. The planner's
+         * plan for it over a never-analysed empty watchlist sorts all of the document's hits
+         * (measured: 0.2 s for 186,000); this probe is one index-free page read. */
+        rc = db_query(db, "matching the document against watchlists",
+                      "SELECT EXISTS (SELECT 1 FROM watchlist)", 0, NULL, NULL, NULL, &res, NULL,
+                      err);
+        if (rc == LW_OK && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "f") == 0) {
+            db_result_free(res);
+            lw_buf_free(&ids);
+            return LW_OK;
+        }
+        db_result_free(res);
+        res = NULL;
+    }
     if (rc == LW_OK) {
         rc = db_query(db, "matching the document against watchlists", match_sql, 2, v, NULL,
                       NULL, &res, NULL, err);
