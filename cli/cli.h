@@ -8,7 +8,10 @@
 #ifndef LW_CLI_CLI_H
 #define LW_CLI_CLI_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
+#include "storage/db.h"
 
 #define LEAKWATCH_VERSION "0.1.0"
 
@@ -36,5 +39,17 @@ extern const struct cli_command cmd_enroll;  /* cli/cmd_enroll.c */
 /* Usage error with a hint to the command's --help; returns LW_ERR_USAGE. */
 enum lw_rc cli_usage_error(struct lw_error *err, const char *command, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Connect (LW_ERR_DB, exit 4) and check the schema is migrated (LW_ERR_CONFIG). *db is the
+ * caller's to close, also on failure. */
+enum lw_rc cli_connect(struct db **db, struct lw_error *err);
+
+/*
+ * The options of a `COMMAND list [--json]` subcommand, argv[0] being "list": *json for --json;
+ * --help prints help() and sets *helped (the caller returns LW_OK). Anything else, operands
+ * included, is a usage error.
+ */
+enum lw_rc cli_list_args(int argc, char **argv, const char *command, void (*help)(void),
+                         bool *json, bool *helped, struct lw_error *err);
 
 #endif

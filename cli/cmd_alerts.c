@@ -34,7 +34,6 @@
 #include "storage/clinics.h"
 #include "storage/db.h"
 #include "storage/keyfile.h"
-#include "storage/migrate.h"
 
 #define BATCH 32
 #define MAX_LIMIT 100000000ULL
@@ -81,17 +80,6 @@ alerts_help(void)
         "retry), gave up N.\n\n"
         "Exit status: 0 ok (also when a receiver failed: that is retried), 1 no such clinic,\n"
         "2 usage or configuration error, 4 database unavailable.\n");
-}
-
-static enum lw_rc
-connect_db(struct db **db, struct lw_error *err)
-{
-    enum lw_rc rc = db_connect(db, err);
-
-    if (rc == LW_OK) {
-        rc = migrate_require(*db, err);
-    }
-    return rc;
 }
 
 /* ---- list ---- */
@@ -157,7 +145,7 @@ run_list(int argc, char **argv, struct lw_error *err)
     if (optind < argc) {
         return cli_usage_error(err, "alerts", "alerts list takes no arguments");
     }
-    rc = connect_db(&db, err);
+    rc = cli_connect(&db, err);
     if (rc == LW_OK && clinic != NULL) {
         rc = clinics_get(db, clinic, &c, err);
         f.clinic_id = c.id;
@@ -312,7 +300,7 @@ run_deliver(int argc, char **argv, struct lw_error *err)
         rc = keyfile_load(keyfile_default_path(), &r.kf, err);
     }
     if (rc == LW_OK) {
-        rc = connect_db(&r.db, err);
+        rc = cli_connect(&r.db, err);
     }
     if (rc == LW_OK) {
         if (gethostname(host, sizeof(host) - 1) != 0) {

@@ -23,7 +23,6 @@
 #include "common/escape.h"
 #include "storage/clinics.h"
 #include "storage/db.h"
-#include "storage/migrate.h"
 
 #define CLINICS_MAX 1000000
 
@@ -58,17 +57,6 @@ clinic_help(void)
         "When stdout is not a terminal, add and token rotate print the token alone on one line.\n\n"
         "Exit status: 0 ok, 1 the name is taken (add) or there is no such clinic, 2 usage error\n"
         "or a bad option value (the message names the option), 4 database unavailable.\n");
-}
-
-static enum lw_rc
-connect_db(struct db **db, struct lw_error *err)
-{
-    enum lw_rc rc = db_connect(db, err);
-
-    if (rc == LW_OK) {
-        rc = migrate_require(*db, err);
-    }
-    return rc;
 }
 
 /* s escaped as one line of text. */
@@ -174,7 +162,7 @@ run_add(int argc, char **argv, struct lw_error *err)
         return LW_OK;
     }
     if (rc == LW_OK) {
-        rc = connect_db(&db, err);
+        rc = cli_connect(&db, err);
     }
     if (rc == LW_OK) {
         rc = clinics_add(db, &s, token, err);
@@ -205,7 +193,7 @@ run_set(int argc, char **argv, struct lw_error *err)
         rc = cli_usage_error(err, "clinic", "clinic set: give --webhook, --email or --region");
     }
     if (rc == LW_OK) {
-        rc = connect_db(&db, err);
+        rc = cli_connect(&db, err);
     }
     if (rc == LW_OK) {
         rc = clinics_update(db, &s, err);
@@ -303,30 +291,15 @@ print_table(const struct clinic_rows *r)
 static enum lw_rc
 run_list(int argc, char **argv, struct lw_error *err)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
-    };
     struct clinic_rows r = {0};
     struct db *db = NULL;
-    bool json = false;
-    enum lw_rc rc;
-    int c;
+    bool json = false, helped = false;
+    enum lw_rc rc = cli_list_args(argc, argv, "clinic", clinic_help, &json, &helped, err);
 
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            clinic_help();
-            return LW_OK;
-        }
-        if (c != 'j') {
-            return cli_usage_error(err, "clinic", "bad option for clinic list");
-        }
-        json = true;
+    if (rc != LW_OK || helped) {
+        return rc;
     }
-    if (optind < argc) {
-        return cli_usage_error(err, "clinic", "clinic list takes no arguments");
-    }
-    rc = connect_db(&db, err);
+    rc = cli_connect(&db, err);
     if (rc == LW_OK) {
         rc = clinics_list(db, collect, &r, err);
     }
@@ -377,7 +350,7 @@ run_remove(int argc, char **argv, struct lw_error *err)
         return LW_OK;
     }
     if (rc == LW_OK) {
-        rc = connect_db(&db, err);
+        rc = cli_connect(&db, err);
     }
     if (rc == LW_OK) {
         rc = clinics_remove(db, name, err);
@@ -406,7 +379,7 @@ run_rotate(int argc, char **argv, struct lw_error *err)
         return LW_OK;
     }
     if (rc == LW_OK) {
-        rc = connect_db(&db, err);
+        rc = cli_connect(&db, err);
     }
     if (rc == LW_OK) {
         rc = clinics_rotate_token(db, name, token, err);

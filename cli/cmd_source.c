@@ -26,7 +26,6 @@
 #include "common/num.h"
 #include "crawler/onion.h"
 #include "storage/db.h"
-#include "storage/migrate.h"
 #include "storage/sources.h"
 
 #define SOURCES_MAX 1000000
@@ -87,17 +86,6 @@ source_help(void)
         "Exit status: 0 ok, 1 the name or URL is taken (add) or there is no such source\n"
         "(remove), 2 usage error or a bad option value (the message names the option),\n"
         "4 database unavailable.\n");
-}
-
-static enum lw_rc
-connect_db(struct db **db, struct lw_error *err)
-{
-    enum lw_rc rc = db_connect(db, err);
-
-    if (rc == LW_OK) {
-        rc = migrate_require(*db, err);
-    }
-    return rc;
 }
 
 /* ---- add ---- */
@@ -254,7 +242,7 @@ run_add(int argc, char **argv, struct lw_error *err)
         rc = check_onion(s.url, err);
     }
     if (rc == LW_OK) {
-        rc = connect_db(&db, err);
+        rc = cli_connect(&db, err);
     }
     if (rc == LW_OK) {
         rc = sources_add(db, &s, err);
@@ -390,30 +378,15 @@ print_json(const struct source_info *s)
 static enum lw_rc
 run_list(int argc, char **argv, struct lw_error *err)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
-    };
     struct source_rows r = {0};
     struct db *db = NULL;
-    bool json = false;
-    enum lw_rc rc;
-    int c;
+    bool json = false, helped = false;
+    enum lw_rc rc = cli_list_args(argc, argv, "source", source_help, &json, &helped, err);
 
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            source_help();
-            return LW_OK;
-        }
-        if (c != 'j') {
-            return cli_usage_error(err, "source", "bad option for source list");
-        }
-        json = true;
+    if (rc != LW_OK || helped) {
+        return rc;
     }
-    if (optind < argc) {
-        return cli_usage_error(err, "source", "source list takes no arguments");
-    }
-    rc = connect_db(&db, err);
+    rc = cli_connect(&db, err);
     if (rc == LW_OK) {
         rc = sources_list(db, collect, &r, err);
     }
@@ -450,7 +423,7 @@ run_remove(int argc, char **argv, struct lw_error *err)
     if (optind + 1 != argc) {
         return cli_usage_error(err, "source", "name one source: source remove NAME");
     }
-    rc = connect_db(&db, err);
+    rc = cli_connect(&db, err);
     if (rc == LW_OK) {
         rc = sources_remove(db, argv[optind], err);
     }

@@ -17,7 +17,6 @@
 #include "parsers/identifiers.h"
 #include "storage/clinics.h"
 #include "storage/db.h"
-#include "storage/migrate.h"
 #include "storage/watchlist.h"
 
 #define KINDS_MAX 16 /* watchlist_counts' by_kind */
@@ -47,11 +46,8 @@ watch_help(void)
 static enum lw_rc
 connect_clinic(const char *name, struct db **db, struct clinic *c, struct lw_error *err)
 {
-    enum lw_rc rc = db_connect(db, err);
+    enum lw_rc rc = cli_connect(db, err);
 
-    if (rc == LW_OK) {
-        rc = migrate_require(*db, err);
-    }
     if (rc == LW_OK) {
         rc = clinics_get(*db, name, c, err);
     }

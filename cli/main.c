@@ -60,18 +60,6 @@ help(void)
            "line or its output — only keyed hashes (RFC 9497 OPRF), kinds and counts.\n");
 }
 
-enum lw_rc
-cli_usage_error(struct lw_error *err, const char *command, const char *fmt, ...)
-{
-    char msg[LW_ERROR_MSG_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return lw_error_set(err, LW_ERR_USAGE, "%s (try 'leakwatch %s --help')", msg, command);
-}
-
 static int
 exit_code(enum lw_rc rc)
 {
