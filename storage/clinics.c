@@ -35,6 +35,7 @@
 #include "common/escape.h"
 #include "common/fold.h"
 #include "common/slice.h"
+#include "storage/validate.h"
 
 #define KEYWORD_MAX 200        /* bytes of a keyword as written */
 #define FOLDED_MAX 600         /* bytes of its folded form (watch_keywords.folded) */
@@ -57,38 +58,6 @@
 /* ---- validation ---- */
 
 static enum lw_rc
-check_name(const char *name, struct lw_error *err)
-{
-    size_t n = name != NULL ? strlen(name) : 0;
-
-    if (n == 0 || n > CLINIC_NAME_MAX) {
-        return lw_error_set(err, LW_ERR_INVALID, "name: 1 to %d characters", CLINIC_NAME_MAX);
-    }
-    if (!lw_ascii_is_alnum(name[0])) {
-        return lw_error_set(err, LW_ERR_INVALID, "name: must start with a letter or a digit");
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!lw_ascii_is_alnum(name[i]) && name[i] != '.' && name[i] != '_' && name[i] != '-') {
-            return lw_error_set(err, LW_ERR_INVALID,
-                                "name: only letters, digits, '.', '_' and '-' (A-Z a-z 0-9 . _ -)");
-        }
-    }
-    return LW_OK;
-}
-
-/* Every byte printable ASCII, no space. */
-static bool
-url_chars(const char *s)
-{
-    for (; *s != '\0'; s++) {
-        if (*s <= ' ' || *s > '~') {
-            return false;
-        }
-    }
-    return true;
-}
-
-static enum lw_rc
 check_webhook(const char *url, struct lw_error *err)
 {
     size_t n = strlen(url), pre = 0, host_end;
@@ -96,7 +65,7 @@ check_webhook(const char *url, struct lw_error *err)
     if (n == 0 || n > CLINIC_URL_MAX) {
         return lw_error_set(err, LW_ERR_INVALID, "webhook_url: 1 to %d bytes", CLINIC_URL_MAX);
     }
-    if (!url_chars(url)) {
+    if (!validate_url_chars(url)) {
         return lw_error_set(err, LW_ERR_INVALID, "webhook_url: printable ASCII only, no spaces "
                             "(percent-encode anything else)");
     }
@@ -131,7 +100,7 @@ check_email(const char *email, struct lw_error *err)
     if (n == 0 || n > CLINIC_EMAIL_MAX) {
         return lw_error_set(err, LW_ERR_INVALID, "email: 1 to %d bytes", CLINIC_EMAIL_MAX);
     }
-    if (!url_chars(email)) {
+    if (!validate_url_chars(email)) {
         return lw_error_set(err, LW_ERR_INVALID, "email: ASCII without spaces or control "
                             "characters");
     }
@@ -150,16 +119,6 @@ check_email(const char *email, struct lw_error *err)
     return LW_OK;
 }
 
-static enum lw_rc
-check_region(const char *r, struct lw_error *err)
-{
-    if (strlen(r) != 2 || !lw_ascii_is_upper(r[0]) || !lw_ascii_is_upper(r[1])) {
-        return lw_error_set(err, LW_ERR_INVALID, "region: two capital letters, a country code "
-                            "such as FI");
-    }
-    return LW_OK;
-}
-
 /* The optional members; "" passes when clearing is allowed (updates). */
 static enum lw_rc
 check_settings(const struct clinic_spec *s, bool empty_ok, struct lw_error *err)
@@ -173,7 +132,7 @@ check_settings(const struct clinic_spec *s, bool empty_ok, struct lw_error *err)
         rc = check_email(s->email, err);
     }
     if (rc == LW_OK && s->region != NULL && !(empty_ok && s->region[0] == '\0')) {
-        rc = check_region(s->region, err);
+        rc = validate_region(s->region, err);
     }
     return rc;
 }
@@ -227,7 +186,7 @@ clinics_add(struct db *db, const struct clinic_spec *spec, char token[CLINIC_TOK
     const char *v[5];
     int lens[5] = {0, 0, 0, 0, TOKEN_HASH_BYTES};
     int bin[5] = {0, 0, 0, 0, 1};
-    enum lw_rc rc = check_name(spec->name, err);
+    enum lw_rc rc = validate_name(spec->name, CLINIC_NAME_MAX, err);
 
     token[0] = '\0';
     if (rc == LW_OK) {
@@ -260,7 +219,7 @@ clinics_update(struct db *db, const struct clinic_spec *spec, struct lw_error *e
 {
     char id[32];
     const char *v[4] = {spec->name, spec->webhook_url, spec->email, spec->region};
-    enum lw_rc rc = check_name(spec->name, err);
+    enum lw_rc rc = validate_name(spec->name, CLINIC_NAME_MAX, err);
 
     if (rc == LW_OK) {
         rc = check_settings(spec, true, err);

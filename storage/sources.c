@@ -38,6 +38,7 @@
 #include "common/escape.h"
 #include "common/num.h"
 #include "common/slice.h"
+#include "storage/validate.h"
 
 #define EVERY_DEFAULT 900
 #define EVERY_MIN 60
@@ -74,18 +75,6 @@ source_kind_name(enum source_kind k)
 
 /* ---- validation ---- */
 
-/* Every byte printable ASCII (no space, no control, nothing above 0x7e). */
-static bool
-url_chars(const char *s)
-{
-    for (; *s != '\0'; s++) {
-        if (*s <= ' ' || *s > '~') {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Well-formed UTF-8 without control characters (a pattern may match non-ASCII text). */
 static bool
 text_chars(const char *s)
@@ -103,26 +92,6 @@ text_chars(const char *s)
         in.len -= n;
     }
     return true;
-}
-
-static enum lw_rc
-check_name(const char *name, struct lw_error *err)
-{
-    size_t n = name != NULL ? strlen(name) : 0;
-
-    if (n == 0 || n > SOURCE_NAME_MAX) {
-        return lw_error_set(err, LW_ERR_INVALID, "name: 1 to %d characters", SOURCE_NAME_MAX);
-    }
-    if (!lw_ascii_is_alnum(name[0])) {
-        return lw_error_set(err, LW_ERR_INVALID, "name: must start with a letter or a digit");
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!lw_ascii_is_alnum(name[i]) && name[i] != '.' && name[i] != '_' && name[i] != '-') {
-            return lw_error_set(err, LW_ERR_INVALID,
-                                "name: only letters, digits, '.', '_' and '-' (A-Z a-z 0-9 . _ -)");
-        }
-    }
-    return LW_OK;
 }
 
 /* Length of an http:// or https:// prefix (any case) of s, 0 if it has none. */
@@ -147,7 +116,7 @@ check_url(const char *url, char *out, size_t cap, struct lw_error *err)
     if (n == 0 || n > SOURCE_URL_MAX) {
         return lw_error_set(err, LW_ERR_INVALID, "url: 1 to %d bytes", SOURCE_URL_MAX);
     }
-    if (!url_chars(url)) {
+    if (!validate_url_chars(url)) {
         return lw_error_set(err, LW_ERR_INVALID, "url: printable ASCII only, no spaces "
                             "(percent-encode anything else)");
     }
@@ -222,7 +191,7 @@ check_template(const char *t, struct lw_error *err)
     size_t n = strlen(t);
     int placeholders = 0;
 
-    if (n == 0 || n > SOURCE_URL_MAX || !url_chars(t)) {
+    if (n == 0 || n > SOURCE_URL_MAX || !validate_url_chars(t)) {
         return lw_error_set(err, LW_ERR_INVALID, "raw_template: 1 to %d bytes of printable "
                             "ASCII, no spaces", SOURCE_URL_MAX);
     }
@@ -327,11 +296,8 @@ check_settings(const struct source_spec *s, struct lw_error *err)
     if (rc == LW_OK && s->via != NULL) {
         rc = check_via(s->via, err);
     }
-    if (rc == LW_OK && s->region != NULL &&
-        (strlen(s->region) != 2 || !lw_ascii_is_upper(s->region[0]) ||
-         !lw_ascii_is_upper(s->region[1]))) {
-        rc = lw_error_set(err, LW_ERR_INVALID, "region: two capital letters, a country code "
-                          "such as FI");
+    if (rc == LW_OK && s->region != NULL) {
+        rc = validate_region(s->region, err);
     }
     return rc;
 }
@@ -419,7 +385,7 @@ sources_add(struct db *db, const struct source_spec *spec, struct lw_error *err)
 {
     char url[SOURCE_URL_MAX + 1] = "";
     bool url_held = false;
-    enum lw_rc rc = check_name(spec->name, err);
+    enum lw_rc rc = validate_name(spec->name, SOURCE_NAME_MAX, err);
 
     if (rc == LW_OK) {
         rc = check_url(spec->url, url, sizeof(url), err);
