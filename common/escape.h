@@ -31,4 +31,8 @@ enum lw_rc lw_escape(struct lw_buf *out, struct lw_slice in, enum lw_escape_mode
  * code point. */
 size_t lw_utf8_decode(struct lw_slice s, unsigned *cp);
 
+/* The UTF-8 encoding of code point cp (at most U+10FFFF; the caller keeps surrogates out) into
+ * out; returns its length, 1 to 4. */
+size_t lw_utf8_encode(unsigned cp, char out[4]);
+
 #endif

@@ -23,6 +23,8 @@
 
 #include <stdbool.h>
 
+#include "common/escape.h"
+
 /* U+00C0–U+00FF: base letters; '.' is a boundary, '1' → "ae", '2' → "th", '3' → "ss". */
 static const char latin1_base[64] = "aaaaaa1ceeeeiiiidnooooo.ouuuuy23"
                                     "aaaaaa1ceeeeiiiidnooooo.ouuuuy2y";
@@ -61,63 +63,6 @@ static const struct {
     {0xFF5B, 0xFF65},   {0xFFF0, 0xFFFF},   {0x1D000, 0x1D24F}, {0x1F000, 0x1FBFF},
     {0xE0000, 0xE01EF}, {0xF0000, 0x10FFFF},
 };
-
-/* Decode one strict UTF-8 sequence; false when in[0..n) does not start with a complete one. */
-static bool
-decode(const uint8_t *in, size_t n, uint32_t *cp, size_t *used)
-{
-    uint8_t c = in[0];
-    size_t len;
-    uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return false;
-    }
-    if (n < len || in[1] < lo || in[1] > hi) {
-        return false;
-    }
-    uint32_t v = c & (0x7Fu >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((in[i] & 0xC0) != 0x80) {
-            return false;
-        }
-        v = (v << 6) | (in[i] & 0x3Fu);
-    }
-    *cp = v;
-    *used = len;
-    return true;
-}
-
-static size_t
-encode(uint32_t cp, char out[LW_FOLD_MAX_OUT])
-{
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 static size_t
 base_letter(char b, char out[LW_FOLD_MAX_OUT])
@@ -172,7 +117,7 @@ fold_cp(uint32_t cp, char out[LW_FOLD_MAX_OUT])
         return 1;
     }
     if (cp == 0xB5 || (cp > 0x17F && is_letter(cp))) {
-        return encode(cp, out);
+        return lw_utf8_encode(cp, out);
     }
     return 0;
 }
@@ -181,7 +126,7 @@ size_t
 lw_fold_char(const uint8_t *in, size_t n, size_t *used, char out[LW_FOLD_MAX_OUT])
 {
     uint8_t c = in[0];
-    uint32_t cp;
+    unsigned cp = 0;
 
     if (c < 0x80) {
         *used = 1;
@@ -195,7 +140,8 @@ lw_fold_char(const uint8_t *in, size_t n, size_t *used, char out[LW_FOLD_MAX_OUT
         }
         return 0;
     }
-    if (decode(in, n, &cp, used)) {
+    *used = lw_utf8_decode(lw_slice_make((const char *)in, n), &cp);
+    if (*used > 0) {
         return fold_cp(cp, out);
     }
     /* Not UTF-8: one Latin-1 byte, with Windows-1252's letters in 0x80–0x9F. */

@@ -147,26 +147,6 @@ hex4(const char *p, size_t i, size_t n, unsigned *cp)
     return true;
 }
 
-static void
-put_utf8(char *out, size_t *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        out[(*o)++] = (char)cp;
-    } else if (cp < 0x800) {
-        out[(*o)++] = (char)(0xC0 | cp >> 6);
-        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out[(*o)++] = (char)(0xE0 | cp >> 12);
-        out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-    } else {
-        out[(*o)++] = (char)(0xF0 | cp >> 18);
-        out[(*o)++] = (char)(0x80 | (cp >> 12 & 0x3F));
-        out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-    }
-}
-
 /* A \uXXXX escape (ps->i at the 'u'), with its low surrogate when it is a high one. */
 static enum lw_rc
 unicode_escape(struct parser *ps, char *out, size_t *o)
@@ -188,7 +168,7 @@ unicode_escape(struct parser *ps, char *out, size_t *o)
         ps->i += 6;
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     }
-    put_utf8(out, o, cp);
+    *o += lw_utf8_encode(cp, out + *o);
     return LW_OK;
 }
 

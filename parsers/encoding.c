@@ -42,20 +42,9 @@ encoding_is_clean(struct lw_slice in)
 static enum lw_rc
 put_cp(struct lw_buf *out, unsigned cp)
 {
-    char tmp[3];
+    char tmp[4];
 
-    if (cp < 0x80) {
-        return lw_buf_append_byte(out, (char)cp);
-    }
-    if (cp < 0x800) {
-        tmp[0] = (char)(0xC0 | (cp >> 6));
-        tmp[1] = (char)(0x80 | (cp & 0x3F));
-        return lw_buf_append(out, tmp, 2);
-    }
-    tmp[0] = (char)(0xE0 | (cp >> 12));
-    tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    tmp[2] = (char)(0x80 | (cp & 0x3F));
-    return lw_buf_append(out, tmp, 3);
+    return lw_buf_append(out, tmp, lw_utf8_encode(cp, tmp));
 }
 
 enum lw_rc

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/escape.h"
 
 enum encoding { ENC_BYTES, ENC_UTF16LE, ENC_UTF16BE };
 
@@ -189,31 +190,6 @@ detect_bom(struct reader *r)
     return 0;
 }
 
-static size_t
-put_utf8(char *out, unsigned cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Transcode n raw UTF-16 bytes from raw into out (room for 2 * n + 4 bytes); returns bytes written.
  * An odd trailing byte is held for the next call, or becomes U+FFFD at the end of the input. */
 static size_t
@@ -231,22 +207,22 @@ utf16_to_utf8(struct reader *r, const unsigned char *raw, size_t n, char *out)
 
             r->high = 0;
             if (u >= 0xDC00 && u <= 0xDFFF) {
-                w += put_utf8(out + w, 0x10000 + ((hi - 0xD800) << 10) + (u - 0xDC00));
+                w += lw_utf8_encode(0x10000 + ((hi - 0xD800) << 10) + (u - 0xDC00), out + w);
                 continue;
             }
-            w += put_utf8(out + w, 0xFFFD); /* unpaired high surrogate */
+            w += lw_utf8_encode(0xFFFD, out + w); /* unpaired high surrogate */
         }
         if (u >= 0xD800 && u <= 0xDBFF) {
             r->high = u;
         } else {
-            w += put_utf8(out + w, (u >= 0xDC00 && u <= 0xDFFF) ? 0xFFFD : u);
+            w += lw_utf8_encode((u >= 0xDC00 && u <= 0xDFFF) ? 0xFFFD : u, out + w);
         }
     }
     if (i < n && !r->source_done) {
         r->held[0] = raw[i];
         r->held_len = 1;
     } else if (i < n) {
-        w += put_utf8(out + w, 0xFFFD); /* the input ended on half a code unit */
+        w += lw_utf8_encode(0xFFFD, out + w); /* the input ended on half a code unit */
     }
     return w;
 }
@@ -292,7 +268,7 @@ read_more(struct reader *r)
     if (n == 0) {
         if (r->high != 0) { /* the input ended after a high surrogate */
             r->high = 0;
-            written = put_utf8(r->buf + r->end, 0xFFFD);
+            written = lw_utf8_encode(0xFFFD, r->buf + r->end);
         }
         r->eof = true;
     }
