@@ -137,14 +137,19 @@ on_hit(void *user, enum id_kind kind, struct lw_slice value, unsigned flags)
 {
     struct doc_state *s = user;
     uint8_t input[ID_OPRF_INPUT_MAX];
+    char cc[3] = "";
     size_t len = 0;
 
     if (++s->identifiers % PROGRESS_EVERY_IDS == 0 && s->d->progress != NULL) {
         s->d->progress(s->d->progress_user, s->bytes, s->identifiers);
     }
     if (identifiers_oprf_input(kind, value, input, sizeof(input), &len) == LW_OK) {
+        /* the value's country, for the statistics: only these two letters leave the parser */
+        if (identifiers_country(kind, value, cc) != LW_OK) {
+            cc[0] = '\0';
+        }
         /* a failure is remembered by the docstore and returned by docstore_commit() */
-        (void)docstore_add(s->p->ds, (unsigned)kind, input, len, flags, NULL);
+        (void)docstore_add(s->p->ds, (unsigned)kind, input, len, flags, cc, NULL);
     }
     lw_wipe(input, sizeof(input));
 }

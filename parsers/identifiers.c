@@ -412,6 +412,126 @@ identifiers_phone_country(struct lw_slice e164, char cc[3])
     return id_phone_country(e164, cc);
 }
 
+/* ISO 3166-1 alpha-2, every officially assigned code (249), lower-case and sorted, two letters
+ * each: the country-code top-level domains are these (and .uk, which is GB). .eu, .ac, .su and
+ * the generic TLDs are not countries. */
+static const char iso_countries[] =
+    "adaeafagaialamaoaqarasatauawaxaz"
+    "babbbdbebfbgbhbibjblbmbnbobqbrbsbtbvbwbybz"
+    "cacccdcfcgchcickclcmcncocrcucvcwcxcycz"
+    "dedjdkdmdodz"
+    "eceeegeheresetfifjfkfmfofr"
+    "gagbgdgegfggghgiglgmgngpgqgrgsgtgugwgy"
+    "hkhmhnhrhthu"
+    "idieiliminioiqirisit"
+    "jejmjojp"
+    "kekgkhkikmknkpkrkwkykz"
+    "lalblclilklrlsltlulvly"
+    "mamcmdmemfmgmhmkmlmmmnmompmqmrmsmtmumvmwmxmymz"
+    "nancnenfngninlnonpnrnunz"
+    "om"
+    "papepfpgphpkplpmpnprpsptpwpy"
+    "qa"
+    "rerorsrurw"
+    "sasbscsdsesgshsisjskslsmsnsosrssstsvsxsysz"
+    "tctdtftgthtjtktltmtntotrtttvtwtz"
+    "uaugumusuyuz"
+    "vavcvevgvivnvu"
+    "wfws"
+    "yeyt"
+    "zazmzw";
+
+/* Is the lower-case pair a (a[0], a[1]) an ISO 3166-1 code? Binary search over iso_countries. */
+static bool
+iso_country(const char a[2])
+{
+    size_t lo = 0, hi = (sizeof(iso_countries) - 1) / 2;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(iso_countries + 2 * mid, a, 2);
+
+        if (c == 0) {
+            return true;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return false;
+}
+
+/* The country of a domain's two-letter ccTLD. */
+static enum lw_rc
+tld_country(struct lw_slice domain, char cc[3])
+{
+    char tld[2];
+    size_t dot = 0;
+
+    for (size_t i = 0; i < domain.len; i++) {
+        if (domain.p[i] == '.') {
+            dot = i + 1;
+        }
+    }
+    if (dot == 0 || domain.len - dot != 2) {
+        return LW_ERR_NOT_FOUND;
+    }
+    tld[0] = lw_ascii_lower(domain.p[dot]);
+    tld[1] = lw_ascii_lower(domain.p[dot + 1]);
+    if (tld[0] == 'u' && tld[1] == 'k') {
+        memcpy(cc, "GB", 3);
+        return LW_OK;
+    }
+    if (!iso_country(tld)) {
+        return LW_ERR_NOT_FOUND;
+    }
+    cc[0] = lw_ascii_upper(tld[0]);
+    cc[1] = lw_ascii_upper(tld[1]);
+    cc[2] = '\0';
+    return LW_OK;
+}
+
+enum lw_rc
+identifiers_country(enum id_kind kind, struct lw_slice normalised, char cc[3])
+{
+    static const char *const national[ID_KIND_COUNT] = {
+        [ID_FI_HETU] = "FI", [ID_SE_PERSONNUMMER] = "SE", [ID_NO_FODSELSNUMMER] = "NO",
+        [ID_DK_CPR] = "DK"};
+    struct lw_slice domain;
+
+    if ((unsigned)kind >= ID_KIND_COUNT || normalised.p == NULL || normalised.len == 0) {
+        return LW_ERR_INVALID;
+    }
+    if (national[kind] != NULL) {
+        memcpy(cc, national[kind], 3);
+        return LW_OK;
+    }
+    switch (kind) {
+    case ID_PHONE:
+        return identifiers_phone_country(normalised, cc);
+    case ID_IBAN:
+        if (normalised.len < 2 || !lw_ascii_is_upper(normalised.p[0]) ||
+            !lw_ascii_is_upper(normalised.p[1])) {
+            return LW_ERR_INVALID;
+        }
+        cc[0] = normalised.p[0];
+        cc[1] = normalised.p[1];
+        cc[2] = '\0';
+        return LW_OK;
+    case ID_EMAIL:
+        if (identifiers_email_domain(normalised, &domain) != LW_OK) {
+            return LW_ERR_INVALID;
+        }
+        return tld_country(domain, cc);
+    case ID_EMAIL_DOMAIN:
+        return tld_country(normalised, cc);
+    default:
+        return LW_ERR_NOT_FOUND; /* a payment card says nothing about a country */
+    }
+}
+
 enum lw_rc
 identifiers_phone_trunk(const char region[3], char trunk[4])
 {

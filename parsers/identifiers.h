@@ -90,6 +90,17 @@ enum lw_rc identifiers_email_domain(struct lw_slice email, struct lw_slice *doma
  * the calling code is not in the plan table. */
 enum lw_rc identifiers_phone_country(struct lw_slice e164, char cc[3]);
 
+/*
+ * The country an identifier belongs to, ISO 3166-1 alpha-2 upper-case into cc[3] ("FI"), from a
+ * normalised value of kind: a phone's calling code (identifiers_phone_country); FI, SE, NO, DK for
+ * the national identity numbers; an IBAN's first two letters; an e-mail address's or domain's
+ * top-level domain when it is a two-letter country code of ISO 3166-1 ("uk" is GB). Pure; the
+ * value is not copied anywhere but cc's two letters. LW_ERR_NOT_FOUND when the value does not say
+ * (a generic or unknown TLD, .eu, a payment card, an unknown calling code); LW_ERR_INVALID for an
+ * unknown kind or a value of the wrong shape.
+ */
+enum lw_rc identifiers_country(enum id_kind kind, struct lw_slice normalised, char cc[3]);
+
 /* The national trunk prefix of the default region's numbering plan into trunk[4]: "0" for FI, "1"
  * for US, "" for a plan without one (NO, DK). LW_ERR_NOT_FOUND for a region the plan table does
  * not know (or "" for none). Free-text scanning uses it to tell a national number written with its

@@ -59,6 +59,7 @@ struct slot {
     uint16_t flags;
     uint8_t kind;
     uint8_t state;
+    char country[2];             /* ISO 3166-1 alpha-2, or two NULs: unknown */
 };
 
 struct batch {
@@ -342,7 +343,7 @@ copy_flush(struct docstore *ds, struct lw_error *err)
     return LW_OK;
 }
 
-/* One row: [document id \t] \\x<hash hex> \t kind \t flags \t occurrences. */
+/* One row: [document id \t] \\x<hash hex> \t kind \t flags \t occurrences \t country (\N: none). */
 static enum lw_rc
 copy_row(struct docstore *ds, int64_t doc_id, const struct slot *s, struct lw_error *err)
 {
@@ -352,8 +353,13 @@ copy_row(struct docstore *ds, int64_t doc_id, const struct slot *s, struct lw_er
     if (doc_id >= 0) {
         lw_buf_printf(&ds->copybuf, "%lld\t", (long long)doc_id);
     }
-    lw_buf_printf(&ds->copybuf, "\\\\x%s\t%u\t%u\t%u\n", hex, (unsigned)s->kind,
+    lw_buf_printf(&ds->copybuf, "\\\\x%s\t%u\t%u\t%u\t", hex, (unsigned)s->kind,
                   (unsigned)s->flags, (unsigned)s->occurrences);
+    if (s->country[0] != '\0') {
+        lw_buf_printf(&ds->copybuf, "%c%c\n", s->country[0], s->country[1]);
+    } else {
+        lw_buf_append_str(&ds->copybuf, "\\N\n");
+    }
     return ds->copybuf.len >= COPY_CHUNK ? copy_flush(ds, err) : LW_OK;
 }
 
@@ -417,7 +423,8 @@ copy_cancel(struct docstore *ds)
 
 static const char spill_table_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS lw_spill (hash bytea NOT NULL, kind smallint NOT NULL,"
-    " flags smallint NOT NULL, occurrences integer NOT NULL) ON COMMIT DELETE ROWS";
+    " flags smallint NOT NULL, occurrences integer NOT NULL, country char(2))"
+    " ON COMMIT DELETE ROWS";
 
 /* The table is full: send its rows to the temporary table and empty it. */
 static enum lw_rc
@@ -433,7 +440,8 @@ spill(struct docstore *ds, struct lw_error *err)
         }
         if (rc == LW_OK) {
             rc = copy_start(ds, "spilling hits",
-                            "COPY lw_spill (hash, kind, flags, occurrences) FROM STDIN", err);
+                            "COPY lw_spill (hash, kind, flags, occurrences, country) FROM STDIN",
+                            err);
         }
         if (rc == LW_OK && !ds->spilled) {
             lw_debug("ingest", "document has more distinct values than the table holds (%zu): "
@@ -506,7 +514,7 @@ make_room(struct docstore *ds, struct lw_error *err)
 
 static enum lw_rc
 add_new(struct docstore *ds, unsigned kind, const uint8_t *input, size_t len, unsigned flags,
-        const uint8_t digest[HASHCACHE_DIGEST_BYTES], struct lw_error *err)
+        const char country[2], const uint8_t digest[HASHCACHE_DIGEST_BYTES], struct lw_error *err)
 {
     enum lw_rc rc = make_room(ds, err);
     struct slot *s;
@@ -519,6 +527,7 @@ add_new(struct docstore *ds, unsigned kind, const uint8_t *input, size_t len, un
     s->kind = (uint8_t)kind;
     s->flags = (uint16_t)(flags & 0x7fff);
     s->occurrences = 1;
+    memcpy(s->country, country, 2);
     ds->count++;
     if (hashcache_get(ds->cache, digest, s->hash)) {
         s->state = SLOT_READY;
@@ -529,18 +538,37 @@ add_new(struct docstore *ds, unsigned kind, const uint8_t *input, size_t len, un
     return enqueue(ds, (size_t)(s - ds->slots), input, len, err);
 }
 
+/* A country argument as two letters, or two NULs for none; false if it is neither. */
+static bool
+country_arg(const char *country, char cc[2])
+{
+    cc[0] = cc[1] = '\0';
+    if (country == NULL || country[0] == '\0') {
+        return true;
+    }
+    if (country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' || country[1] > 'Z' ||
+        country[2] != '\0') {
+        return false;
+    }
+    cc[0] = country[0];
+    cc[1] = country[1];
+    return true;
+}
+
 enum lw_rc
 docstore_add(struct docstore *ds, unsigned kind, const uint8_t *input, size_t len, unsigned flags,
-             struct lw_error *err)
+             const char country[3], struct lw_error *err)
 {
     uint8_t digest[HASHCACHE_DIGEST_BYTES];
+    char cc[2];
     struct slot *s;
     enum lw_rc rc;
 
     if (ds->failed) {
         return lw_error_set(err, ds->fail.rc, "%s", ds->fail.msg);
     }
-    if (!ds->open || kind >= DOCSTORE_KINDS || len == 0 || len > OPRF_INPUT_MAX) {
+    if (!ds->open || kind >= DOCSTORE_KINDS || len == 0 || len > OPRF_INPUT_MAX ||
+        !country_arg(country, cc)) {
         return lw_error_set(err, LW_ERR_INVALID, "docstore_add: bad call (kind %u, %zu bytes)",
                             kind, len);
     }
@@ -551,10 +579,13 @@ docstore_add(struct docstore *ds, unsigned kind, const uint8_t *input, size_t le
         if (s->occurrences < UINT32_MAX) {
             s->occurrences++;
         }
+        if (s->country[0] == '\0') {
+            memcpy(s->country, cc, 2); /* the same value has the same country: only fills a gap */
+        }
         return LW_OK;
     }
     /* the failure is kept whole for docstore_commit(), also when this caller passed no err */
-    rc = add_new(ds, kind, input, len, flags, digest, &ds->fail);
+    rc = add_new(ds, kind, input, len, flags, cc, digest, &ds->fail);
     if (rc != LW_OK) {
         ds->failed = true;
         if (err != NULL) {
@@ -677,7 +708,8 @@ write_hits(struct docstore *ds, const char *id, struct lw_error *err)
 
     if (!ds->spilled) {
         rc = copy_start(ds, "storing the hits",
-                        "COPY hits (document_id, hash, kind, flags, occurrences) FROM STDIN", err);
+                        "COPY hits (document_id, hash, kind, flags, occurrences, country) "
+                        "FROM STDIN", err);
         if (rc == LW_OK) {
             rc = copy_table(ds, ds->cur.document_id, err);
         }
@@ -688,9 +720,10 @@ write_hits(struct docstore *ds, const char *id, struct lw_error *err)
         struct pg_result *res = NULL;
 
         rc = db_query(ds->db, "merging the spilled hits",
-                      "INSERT INTO hits (document_id, hash, kind, flags, occurrences) "
+                      "INSERT INTO hits (document_id, hash, kind, flags, occurrences, country) "
                       "SELECT $1, hash, min(kind), bit_or(flags), "
-                      "least(sum(occurrences), 2147483647) FROM lw_spill GROUP BY hash",
+                      "least(sum(occurrences), 2147483647), max(country) FROM lw_spill "
+                      "GROUP BY hash",
                       1, v, NULL, NULL, &res, NULL, err);
         if (rc == LW_OK) {
             ds->cur.distinct = db_rows(res);

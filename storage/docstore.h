@@ -94,12 +94,15 @@ void docstore_begin(struct docstore *ds);
 void docstore_content(struct docstore *ds, const void *bytes, size_t n);
 
 /*
- * One identifier occurrence: input (at most OPRF_INPUT_MAX bytes), its kind code (< DOCSTORE_KINDS)
- * and record flags (low 15 bits kept). LW_ERR_DB when a spill to the database fails (the document
- * is then aborted: commit returns the error again), LW_ERR_INVALID for a bad kind or length.
+ * One identifier occurrence: input (at most OPRF_INPUT_MAX bytes), its kind code (< DOCSTORE_KINDS),
+ * record flags (low 15 bits kept) and the country the value belongs to (parsers'
+ * identifiers_country: two upper-case letters; "" or NULL when unknown), stored in hits.country for
+ * `stats --by country`. The country is a function of the value, so every occurrence of one value
+ * passes the same. LW_ERR_DB when a spill to the database fails (the document is then aborted:
+ * commit returns the error again), LW_ERR_INVALID for a bad kind, length or country.
  */
 enum lw_rc docstore_add(struct docstore *ds, unsigned kind, const uint8_t *input, size_t len,
-                        unsigned flags, struct lw_error *err);
+                        unsigned flags, const char country[3], struct lw_error *err);
 
 /*
  * Finish the document: evaluate what is pending, insert the document and its hits in one

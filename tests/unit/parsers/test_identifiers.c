@@ -456,6 +456,74 @@ test_phone_country(void)
     CHECK_INT(identifiers_phone_country(LW_SLICE_LIT("+9991234567"), cc), LW_ERR_NOT_FOUND);
 }
 
+/* The country of a value of each kind: what hits.country and `stats --by country` rest on. */
+static const struct {
+    enum id_kind kind;
+    const char *value;
+    enum lw_rc rc;
+    const char *cc;
+} country_cases[] = {
+    {ID_PHONE, "+358401234567", LW_OK, "FI"},
+    {ID_PHONE, "+46701234567", LW_OK, "SE"},
+    {ID_PHONE, "+77012345678", LW_OK, "KZ"},
+    {ID_PHONE, "+9991234567", LW_ERR_NOT_FOUND, NULL},
+    {ID_FI_HETU, "131052-308T", LW_OK, "FI"},
+    {ID_SE_PERSONNUMMER, "198112189876", LW_OK, "SE"},
+    {ID_NO_FODSELSNUMMER, "01010012356", LW_OK, "NO"},
+    {ID_DK_CPR, "0101001234", LW_OK, "DK"},
+    {ID_IBAN, "FI2112345600000785", LW_OK, "FI"},
+    {ID_IBAN, "DE89370400440532013000", LW_OK, "DE"},
+    {ID_IBAN, "fi21", LW_ERR_INVALID, NULL},
+    {ID_EMAIL, "anna@example.fi", LW_OK, "FI"},
+    {ID_EMAIL, "a@mail.example.co.uk", LW_OK, "GB"},
+    {ID_EMAIL, "a@example.gb", LW_OK, "GB"},
+    {ID_EMAIL, "a@example.ZA", LW_OK, "ZA"},
+    {ID_EMAIL, "a@example.ad", LW_OK, "AD"},
+    {ID_EMAIL, "a@example.zw", LW_OK, "ZW"},
+    {ID_EMAIL, "a@example.com", LW_ERR_NOT_FOUND, NULL},
+    {ID_EMAIL, "a@example.eu", LW_ERR_NOT_FOUND, NULL},
+    {ID_EMAIL, "a@example.ac", LW_ERR_NOT_FOUND, NULL},
+    {ID_EMAIL, "a@example.su", LW_ERR_NOT_FOUND, NULL},
+    {ID_EMAIL, "a@example.zz", LW_ERR_NOT_FOUND, NULL},
+    {ID_EMAIL, "a@example.f", LW_ERR_NOT_FOUND, NULL},
+    {ID_EMAIL, "a@localhost", LW_ERR_NOT_FOUND, NULL},
+    {ID_EMAIL, "no-at-sign.fi", LW_ERR_INVALID, NULL},
+    {ID_EMAIL_DOMAIN, "example.se", LW_OK, "SE"},
+    {ID_EMAIL_DOMAIN, "example.uk", LW_OK, "GB"},
+    {ID_EMAIL_DOMAIN, "example.org", LW_ERR_NOT_FOUND, NULL},
+    {ID_EMAIL_DOMAIN, "fi", LW_ERR_NOT_FOUND, NULL},
+    {ID_PAYMENT_CARD, "4111111111111111", LW_ERR_NOT_FOUND, NULL},
+};
+
+static void
+test_country(void)
+{
+    unsigned found = 0;
+    char cc[3];
+
+    for (size_t i = 0; i < sizeof(country_cases) / sizeof(country_cases[0]); i++) {
+        memcpy(cc, "??", 3);
+        CHECK_INT(identifiers_country(country_cases[i].kind, lw_slice_cstr(country_cases[i].value),
+                                      cc),
+                  country_cases[i].rc);
+        if (country_cases[i].cc != NULL) {
+            CHECK_STR(cc, country_cases[i].cc);
+        }
+    }
+    CHECK_INT(identifiers_country(ID_KIND_COUNT, LW_SLICE_LIT("x"), cc), LW_ERR_INVALID);
+    CHECK_INT(identifiers_country(ID_EMAIL, LW_SLICE_LIT(""), cc), LW_ERR_INVALID);
+    /* of the 676 letter pairs, the 249 ISO 3166-1 codes and "uk" are countries (checked once
+     * against tzdata's iso3166.tab): a table out of order would lose some to the binary search */
+    for (char a = 'a'; a <= 'z'; a++) {
+        for (char b = 'a'; b <= 'z'; b++) {
+            char dom[8] = {'x', '.', a, b, '\0'};
+
+            found += identifiers_country(ID_EMAIL_DOMAIN, lw_slice_cstr(dom), cc) == LW_OK;
+        }
+    }
+    CHECK_INT(found, 250);
+}
+
 static void
 test_oprf_input_encoding(void)
 {
@@ -574,6 +642,7 @@ main(void)
     RUN(test_hints_long_names);
     RUN(test_email_domain);
     RUN(test_phone_country);
+    RUN(test_country);
     RUN(test_oprf_input_encoding);
     RUN(test_oprf_input_limits);
     RUN(test_oprf_input_rejects);

@@ -144,15 +144,18 @@ test_known_answer(void)
     meta_for(&m);
     docstore_begin(ds);
     docstore_content(ds, "document one", 12);
-    CHECK(docstore_add(ds, 0, (const uint8_t *)KAT_INPUT, sizeof(KAT_INPUT) - 1, 1, &err) == LW_OK);
-    CHECK(docstore_add(ds, 0, (const uint8_t *)KAT_INPUT, sizeof(KAT_INPUT) - 1, 4, &err) == LW_OK);
+    CHECK(docstore_add(ds, 0, (const uint8_t *)KAT_INPUT, sizeof(KAT_INPUT) - 1, 1, "FI",
+                       &err) == LW_OK);
+    CHECK(docstore_add(ds, 0, (const uint8_t *)KAT_INPUT, sizeof(KAT_INPUT) - 1, 4, "FI",
+                       &err) == LW_OK);
     CHECK(docstore_commit(ds, &m, &res, &err) == LW_OK);
     CHECK(!res.duplicate);
     CHECK_INT(res.distinct, 1);
     CHECK_INT(res.evaluated, 1);
     CHECK_INT(res.distinct_by_kind[0], 1);
     CHECK_STR(q1(db, "SELECT encode(hash, 'hex') FROM hits"), KAT_HASH);
-    CHECK_STR(q1(db, "SELECT format('%s/%s/%s', kind, flags, occurrences) FROM hits"), "0/5/2");
+    CHECK_STR(q1(db, "SELECT format('%s/%s/%s/%s', kind, flags, occurrences, country) FROM hits"),
+              "0/5/2/FI");
     CHECK_STR(q1(db, "SELECT format('%s/%s/%s', label, distinct_identifiers, identifiers) "
                      "FROM documents"), "unit/1/0");
     /* and the same from the OPRF module directly */
@@ -172,6 +175,15 @@ input_for(unsigned i, uint8_t *buf, size_t cap)
     return (size_t)n;
 }
 
+/* input i's country: FI, SE or none (a function of the value, as the parsers' is) */
+static const char *
+country_for(unsigned i)
+{
+    static const char *const cc[3] = {"FI", "SE", ""};
+
+    return cc[i % 3];
+}
+
 /* Store n distinct values, each `rounds` times (round r with flag 1 << r), as one document. */
 static void
 store_values(struct docstore *ds, const char *content, unsigned n, unsigned rounds,
@@ -188,7 +200,7 @@ store_values(struct docstore *ds, const char *content, unsigned n, unsigned roun
         for (unsigned i = 0; i < n; i++) {
             size_t len = input_for(i, in, sizeof(in));
 
-            CHECK(docstore_add(ds, i % 3, in, len, 1u << r, &err) == LW_OK);
+            CHECK(docstore_add(ds, i % 3, in, len, 1u << r, country_for(i), &err) == LW_OK);
         }
     }
     CHECK(docstore_commit(ds, &m, res, &err) == LW_OK);
@@ -219,7 +231,11 @@ test_duplicate_and_abort(void)
     /* an aborted document leaves nothing */
     docstore_begin(ds);
     docstore_content(ds, "other content", 13);
-    CHECK(docstore_add(ds, 0, in, len, 0, &err) == LW_OK);
+    CHECK(docstore_add(ds, 0, in, len, 0, NULL, &err) == LW_OK);
+    /* a country is two upper-case letters or nothing */
+    CHECK(docstore_add(ds, 0, in, len, 0, "fi", &err) == LW_ERR_INVALID);
+    CHECK(docstore_add(ds, 0, in, len, 0, "FIN", &err) == LW_ERR_INVALID);
+    CHECK(docstore_add(ds, 0, in, len, 0, "F\0", &err) == LW_ERR_INVALID);
     docstore_abort(ds);
     CHECK_STR(q1(db, "SELECT count(*) FROM documents"), "1");
     /* and the store is usable afterwards */
@@ -239,8 +255,8 @@ test_spill_matches_memory(void)
     struct db *big = fresh_db(true);
     struct docstore *s1 = small != NULL ? open_store(small, 64 * 1024, 0) : NULL;
     struct docstore *s2 = big != NULL ? open_store(big, 0, 0) : NULL;
-    const char *sum = "SELECT md5(string_agg(format('%s/%s/%s/%s', encode(hash, 'hex'), kind, "
-                      "flags, occurrences), ',' ORDER BY hash)) FROM hits";
+    const char *sum = "SELECT md5(string_agg(format('%s/%s/%s/%s/%s', encode(hash, 'hex'), kind, "
+                      "flags, occurrences, coalesce(country, '-')), ',' ORDER BY hash)) FROM hits";
     struct docstore_result r1, r2;
     char digest[64];
 
@@ -258,6 +274,11 @@ test_spill_matches_memory(void)
         CHECK_STR(q1(small, "SELECT format('%s/%s', min(occurrences), max(flags)) FROM hits"),
                   "3/7");
         CHECK_STR(q1(small, "SELECT distinct_identifiers FROM documents"), "8000");
+        /* the country travels through the spill table too */
+        CHECK_STR(q1(small, "SELECT format('%s/%s/%s', count(*) FILTER (WHERE country = 'FI'), "
+                            "count(*) FILTER (WHERE country = 'SE'), "
+                            "count(*) FILTER (WHERE country IS NULL)) FROM hits"),
+                  "2667/2667/2666");
         /* no constraint checks it: the merge must keep (document_id, hash) unique */
         CHECK_STR(q1(small, "SELECT count(DISTINCT (document_id, hash)) FROM hits"), "8000");
         snprintf(digest, sizeof(digest), "%s", q1(small, sum));

@@ -121,11 +121,15 @@ wt_store(struct db *db, const char *content, const struct wt_item *items, size_t
     docstore_begin(ds);
     docstore_content(ds, content, strlen(content));
     for (size_t i = 0; i < n; i++) {
+        char cc[3];
         size_t len = 0;
 
         CHECK(identifiers_oprf_input(items[i].kind, lw_slice_cstr(items[i].value), in,
                                      sizeof(in), &len) == LW_OK);
-        CHECK(docstore_add(ds, items[i].kind, in, len, items[i].flags, &err) == LW_OK);
+        if (identifiers_country(items[i].kind, lw_slice_cstr(items[i].value), cc) != LW_OK) {
+            cc[0] = '\0';
+        }
+        CHECK(docstore_add(ds, items[i].kind, in, len, items[i].flags, cc, &err) == LW_OK);
     }
     if (docstore_commit(ds, &m, &res, &err) != LW_OK) {
         fprintf(stderr, "commit: %s\n", err.msg);
