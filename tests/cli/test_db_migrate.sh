@@ -2,9 +2,10 @@
 # leakwatch db migrate / db status against a real PostgreSQL (tests/pg/with-cluster): the first
 # migrate takes an empty database to the latest version, a second changes nothing (pg_dump
 # --schema-only identical), four at once on a fresh database all succeed and apply each migration
-# once; the roles: leakwatch_research reads the research views and no table, leakwatch_app can run
-# ingest (including a document that spills to a temporary table); the exit codes of an unreachable
-# database (4), an unmigrated one (2) and a missing key file (2).
+# once; the roles: leakwatch_research reads the research views and research.stats and no table
+# nor lw_stats, leakwatch_app can run ingest (including a document that spills to a temporary
+# table) and compute the statistics; the exit codes of an unreachable database (4), an unmigrated
+# one (2) and a missing key file (2).
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../db/pg.sh
@@ -38,7 +39,8 @@ expect "migrate: names the database" contains "$out" "$PGDATABASE"
 expect "migrate: one schema_version row per migration" \
     [ "$(q "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version")" = \
       "$(seq -s, 1 "$latest")" ]
-for t in id_kinds sources documents hits research.kinds research.months; do
+for t in id_kinds sources documents hits researchers research.kinds research.months \
+    research.sources research.countries research.overlap; do
     expect "migrate created $t" [ "$(q "SELECT to_regclass('$t') IS NOT NULL")" = t ]
 done
 # pg_dump's \restrict line carries a random key (PostgreSQL 13.22, 14.19, 15.14, … on): leave it out
@@ -111,8 +113,9 @@ err=$(PGUSER=$app q "INSERT INTO id_kinds VALUES (99, 'x')" 2>&1)
 rc=$?
 expect "app role: no INSERT on id_kinds" contains "$err" "permission denied"
 
-# the research role: the aggregate views, nothing else
-for v in research.kinds research.months; do
+# the research role: the aggregate views and research.stats, nothing else
+for v in research.kinds research.months research.sources research.countries research.overlap \
+    "research.stats('kind')"; do
     out=$(PGUSER=$research q "SELECT count(*) FROM $v" 2>&1)
     rc=$?
     expect "research role: SELECT $v" [ "$rc" -eq 0 ]
@@ -129,6 +132,17 @@ done
 err=$(PGUSER=$research q "INSERT INTO sources (name, kind) VALUES ('x', 'file')" 2>&1)
 rc=$?
 expect "research role: no INSERT on sources" contains "$err" "permission denied"
+for f in "lw_stats('kind', 1)" "lw_stats_raw('kind')"; do
+    err=$(PGUSER=$research q "SELECT * FROM $f" 2>&1)
+    rc=$?
+    expect "research role: $f is permission denied" contains "$err" "permission denied"
+done
+# the app role computes statistics (leakwatch stats, and GET /v1/stats through research.stats)
+for f in "lw_stats('source', 10)" "research.stats('source', 10)"; do
+    out=$(PGUSER=$app q "SELECT count(*) FROM $f" 2>&1)
+    rc=$?
+    expect "app role: SELECT $f" [ "$rc" -eq 0 ]
+done
 
 # -- exit codes
 for cmd in "db migrate" "db status" "ingest d/combo.txt"; do
