@@ -30,6 +30,9 @@
 #include "parsers/identifiers.h"
 #include "storage/alerts.h"
 #include "storage/oprf.h"
+#include "storage/researchers.h"
+#include "storage/stats.h"
+#include "storage/stats_json.h"
 #include "storage/watchlist.h"
 
 _Static_assert(ID_KIND_COUNT <= 16, "watchlist_counts fills by_kind[16]");
@@ -41,7 +44,8 @@ _Static_assert(ID_KIND_COUNT <= 16, "watchlist_counts fills by_kind[16]");
 
 const char *const api_route_names[API_ROUTE_COUNT] = {
     "evaluate", "watchlist_put", "watchlist_delete", "watchlist_get",
-    "alerts",   "healthz",       "metrics",          "other",
+    "alerts",   "healthz",       "metrics",          "stats",
+    "other",
 };
 
 /* ---- responses ---- */
@@ -110,6 +114,7 @@ static void handle_watchlist_delete(const struct api_ctx *, const struct api_req
 static void handle_watchlist_get(const struct api_ctx *, const struct api_request *,
                                  struct api_response *);
 static void handle_alerts(const struct api_ctx *, const struct api_request *, struct api_response *);
+static void handle_stats(const struct api_ctx *, const struct api_request *, struct api_response *);
 static void handle_healthz(const struct api_ctx *, const struct api_request *, struct api_response *);
 static void handle_metrics(const struct api_ctx *, const struct api_request *, struct api_response *);
 
@@ -120,6 +125,8 @@ static const struct api_route routes[] = {
      handle_watchlist_delete},
     {"/v1/watchlist", "GET", API_ROUTE_WATCHLIST_GET, 0, handle_watchlist_get},
     {"/v1/alerts", "GET", API_ROUTE_ALERTS, 0, handle_alerts},
+    /* counted as "other" until api/routes.h has a route id for it */
+    {"/v1/stats", "GET", API_ROUTE_STATS, 0, handle_stats},
     {"/healthz", "GET", API_ROUTE_HEALTHZ, 0, handle_healthz},
     {"/metrics", "GET", API_ROUTE_METRICS, 0, handle_metrics},
 };
@@ -672,6 +679,109 @@ handle_alerts(const struct api_ctx *ctx, const struct api_request *req, struct a
         lw_buf_append_byte(&resp->body, '}');
     }
     resp->status = 200;
+}
+
+/* ---- GET /v1/stats ---- */
+
+/*
+ * A pooled connection for a researcher's bearer token; false when resp holds the refusal: 401 for
+ * no token or an unknown one, 403 forbidden for a current clinic token (it is known, but may not
+ * read statistics), 503 when the database is away.
+ */
+static bool
+researcher_begin(const struct api_ctx *ctx, const struct api_request *req, struct db **db,
+                 struct api_response *resp)
+{
+    struct lw_error err = {0};
+    struct researcher who;
+    struct clinic clinic;
+    const char *h = req->authorization, *token;
+    bool reused;
+    enum lw_rc rc;
+
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+        resp->www_authenticate = true;
+        api_error(resp, 401, "unauthorized", "an Authorization: Bearer token is required", -1);
+        return false;
+    }
+    for (token = h + 7; *token == ' '; token++) {
+    }
+    if ((rc = api_pool_take(ctx->pool, db, &reused, &err)) != LW_OK) {
+        storage_failure(resp, API_ROUTE_STATS, rc, &err);
+        return false;
+    }
+    rc = researchers_authenticate(*db, token, &who, &err);
+    if (rc == LW_OK) {
+        return true;
+    }
+    if (rc == LW_ERR_NOT_FOUND) {
+        rc = clinics_authenticate(*db, token, &clinic, &err);
+        if (rc == LW_OK) {
+            api_error(resp, 403, "forbidden", "the statistics need a researcher token; a clinic "
+                      "token cannot read them", -1);
+        } else if (rc == LW_ERR_NOT_FOUND) {
+            resp->www_authenticate = true;
+            api_error(resp, 401, "unauthorized", "unknown or revoked token", -1);
+        }
+    }
+    if (rc != LW_OK && rc != LW_ERR_NOT_FOUND) {
+        storage_failure(resp, API_ROUTE_STATS, rc, &err);
+    }
+    api_pool_give(ctx->pool, *db, rc == LW_ERR_DB);
+    *db = NULL;
+    return false;
+}
+
+/* by and min_count from the query (min_count raised to the research floor); false when resp
+ * holds the refusal. */
+static bool
+stats_args_read(const struct api_request *req, enum stats_by *by, unsigned *k,
+                struct api_response *resp)
+{
+    const char *b = req->arg(req->arg_user, "by");
+    const char *mc = req->arg(req->arg_user, "min_count");
+    uint64_t v = STATS_RESEARCH_MIN_COUNT;
+
+    *by = STATS_BY_KIND;
+    if (b != NULL && !stats_by_parse(b, by)) {
+        api_error(resp, 400, "bad_request", "by: kind, source, month, country or overlap", -1);
+        return false;
+    }
+    if (mc != NULL && lw_parse_u64(lw_slice_cstr(mc), 1, STATS_MIN_COUNT_MAX, &v) != LW_OK) {
+        api_error(resp, 400, "bad_request", "min_count: a whole number from 1 to 1000000", -1);
+        return false;
+    }
+    *k = v < STATS_RESEARCH_MIN_COUNT ? STATS_RESEARCH_MIN_COUNT : (unsigned)v;
+    return true;
+}
+
+static void
+handle_stats(const struct api_ctx *ctx, const struct api_request *req, struct api_response *resp)
+{
+    struct stats_table t = {0};
+    struct lw_error err = {0};
+    struct db *db = NULL;
+    enum stats_by by = STATS_BY_KIND;
+    unsigned k = STATS_RESEARCH_MIN_COUNT;
+    enum lw_rc rc;
+
+    if (!researcher_begin(ctx, req, &db, resp)) {
+        return;
+    }
+    if (!stats_args_read(req, &by, &k, resp)) {
+        api_pool_give(ctx->pool, db, false);
+        return;
+    }
+    rc = stats_query(db, by, k, true, &t, &err);
+    api_pool_give(ctx->pool, db, rc == LW_ERR_DB);
+    if (rc == LW_OK && stats_json_write(&t, &resp->body) != LW_OK) {
+        api_error(resp, 500, "internal", "the statistics are too large", -1);
+    } else if (rc == LW_OK) {
+        resp->status = 200;
+    } else {
+        storage_failure(resp, API_ROUTE_STATS, rc, &err);
+    }
+    stats_table_free(&t);
 }
 
 /* ---- GET /healthz, GET /metrics ---- */

@@ -31,6 +31,7 @@ enum api_route_id {
     API_ROUTE_ALERTS,
     API_ROUTE_HEALTHZ,
     API_ROUTE_METRICS,
+    API_ROUTE_STATS,
     API_ROUTE_OTHER, /* not found / method not allowed: counted under one name */
     API_ROUTE_COUNT
 };

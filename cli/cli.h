@@ -35,6 +35,8 @@ extern const struct cli_command cmd_alerts;  /* cli/cmd_alerts.c */
 extern const struct cli_command cmd_verify;  /* cli/cmd_verify.c */
 extern const struct cli_command cmd_serve;   /* cli/cmd_serve.c */
 extern const struct cli_command cmd_enroll;  /* cli/cmd_enroll.c */
+extern const struct cli_command cmd_researcher; /* cli/cmd_researcher.c */
+extern const struct cli_command cmd_stats;   /* cli/cmd_stats.c */
 
 /* Usage error with a hint to the command's --help; returns LW_ERR_USAGE. */
 enum lw_rc cli_usage_error(struct lw_error *err, const char *command, const char *fmt, ...)

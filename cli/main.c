@@ -23,8 +23,10 @@ static const struct cli_command *const commands[] = {
     &cmd_enroll,
     &cmd_ingest,
     &cmd_key,
+    &cmd_researcher,
     &cmd_serve,
     &cmd_source,
+    &cmd_stats,
     &cmd_verify,
     &cmd_watch,
 };

@@ -1,0 +1,214 @@
+/*
+ * storage/researchers.c — researchers and their API tokens (see researchers.h).
+ *
+ * The token scheme is the clinics' (storage/clinics.c): 32 bytes from randombytes_buf written as
+ * "lwr_" + base64url without padding, printed once; the database keeps BLAKE2b-256 of the token
+ * string. A 256-bit secret needs no slow password hash, so authentication is one index probe on
+ * the hash, and the hash read back is compared with sodium_memcmp. A presented token of any other
+ * shape — a clinic's "lwc_" token among them — is refused without a query. The code is a copy of
+ * the clinics' few token lines rather than a shared module: the two differ in prefix, table and
+ * row, and a shared helper parameterised by all three would be longer than the copy.
+ */
+#include "storage/researchers.h"
+
+#include <libpq-fe.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "common/ascii.h"
+#include "storage/validate.h"
+
+#define TOKEN_RANDOM_BYTES 32
+#define TOKEN_HASH_BYTES 32
+
+#define SELECT_RESEARCHERS                                                                         \
+    "SELECT r.id, r.name, coalesce(to_char(r.created_at AT TIME ZONE 'UTC',"                       \
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), encode(r.token_hash, 'hex') FROM researchers r"
+
+/* The first column of the first row ("" when no row) into out. */
+static enum lw_rc
+query1(struct db *db, const char *what, const char *sql, int n, const char *const *v,
+       const int *lens, const int *bin, char *out, size_t cap, struct lw_error *err)
+{
+    struct pg_result *res = NULL;
+    enum lw_rc rc = db_query(db, what, sql, n, v, lens, bin, &res, NULL, err);
+
+    out[0] = '\0';
+    if (rc == LW_OK && PQntuples(res) > 0) {
+        db_text(res, 0, 0, out, cap);
+    }
+    db_result_free(res);
+    return rc;
+}
+
+/* A new token into token and BLAKE2b-256 of it into hash. */
+static void
+new_token(char token[RESEARCHER_TOKEN_LEN + 1], uint8_t hash[TOKEN_HASH_BYTES])
+{
+    uint8_t raw[TOKEN_RANDOM_BYTES];
+    size_t pre = sizeof(RESEARCHER_TOKEN_PREFIX) - 1;
+
+    randombytes_buf(raw, sizeof(raw));
+    memcpy(token, RESEARCHER_TOKEN_PREFIX, pre);
+    sodium_bin2base64(token + pre, RESEARCHER_TOKEN_LEN + 1 - pre, raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof(raw));
+    crypto_generichash(hash, TOKEN_HASH_BYTES, (const uint8_t *)token, RESEARCHER_TOKEN_LEN, NULL,
+                       0);
+}
+
+enum lw_rc
+researchers_add(struct db *db, const char *name, char token[RESEARCHER_TOKEN_LEN + 1],
+                struct lw_error *err)
+{
+    uint8_t hash[TOKEN_HASH_BYTES];
+    char id[32];
+    const char *v[2] = {name, (const char *)hash};
+    int lens[2] = {0, TOKEN_HASH_BYTES};
+    int bin[2] = {0, 1};
+    enum lw_rc rc = validate_name(name, RESEARCHER_NAME_MAX, err);
+
+    token[0] = '\0';
+    if (rc != LW_OK) {
+        return rc;
+    }
+    new_token(token, hash);
+    rc = query1(db, "adding the researcher",
+                "INSERT INTO researchers (name, token_hash) VALUES ($1, $2)"
+                " ON CONFLICT (name) DO NOTHING RETURNING id",
+                2, v, lens, bin, id, sizeof(id), err);
+    if (rc == LW_OK && id[0] == '\0') {
+        rc = lw_error_set(err, LW_ERR_EXISTS, "a researcher named %s exists", name);
+    }
+    if (rc != LW_OK) {
+        sodium_memzero(token, RESEARCHER_TOKEN_LEN + 1);
+    }
+    return rc;
+}
+
+enum lw_rc
+researchers_remove(struct db *db, const char *name, struct lw_error *err)
+{
+    char id[32];
+    const char *v[1] = {name};
+    enum lw_rc rc = query1(db, "removing the researcher",
+                           "DELETE FROM researchers WHERE name = $1 RETURNING id", 1, v, NULL,
+                           NULL, id, sizeof(id), err);
+
+    if (rc == LW_OK && id[0] == '\0') {
+        return lw_error_set(err, LW_ERR_NOT_FOUND, "no researcher named %s", name);
+    }
+    return rc;
+}
+
+enum lw_rc
+researchers_rotate_token(struct db *db, const char *name, char token[RESEARCHER_TOKEN_LEN + 1],
+                         struct lw_error *err)
+{
+    uint8_t hash[TOKEN_HASH_BYTES];
+    char id[32];
+    const char *v[2] = {name, (const char *)hash};
+    int lens[2] = {0, TOKEN_HASH_BYTES};
+    int bin[2] = {0, 1};
+    enum lw_rc rc;
+
+    new_token(token, hash);
+    rc = query1(db, "rotating the researcher's token",
+                "UPDATE researchers SET token_hash = $2 WHERE name = $1 RETURNING id", 2, v, lens,
+                bin, id, sizeof(id), err);
+    if (rc == LW_OK && id[0] == '\0') {
+        rc = lw_error_set(err, LW_ERR_NOT_FOUND, "no researcher named %s", name);
+    }
+    if (rc != LW_OK) {
+        sodium_memzero(token, RESEARCHER_TOKEN_LEN + 1);
+    }
+    return rc;
+}
+
+static enum lw_rc
+fill(const struct pg_result *res, int row, struct researcher *r, struct lw_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    db_text(res, row, 1, r->name, sizeof(r->name));
+    db_text(res, row, 2, r->created_at, sizeof(r->created_at));
+    if (!db_i64(res, row, 0, 1, INT64_MAX, &r->id)) {
+        return lw_error_set(err, LW_ERR_DB, "reading the researchers: an id leakwatch cannot "
+                            "read");
+    }
+    return LW_OK;
+}
+
+enum lw_rc
+researchers_list(struct db *db, researchers_each_fn fn, void *user, struct lw_error *err)
+{
+    struct pg_result *res = NULL;
+    struct researcher r;
+    enum lw_rc rc = db_query(db, "listing the researchers", SELECT_RESEARCHERS " ORDER BY r.name",
+                             0, NULL, NULL, NULL, &res, NULL, err);
+
+    for (int i = 0; rc == LW_OK && i < PQntuples(res); i++) {
+        rc = fill(res, i, &r, err);
+        if (rc == LW_OK && fn(user, &r) != 0) {
+            break;
+        }
+    }
+    db_result_free(res);
+    return rc;
+}
+
+/* "lwr_" and 43 characters of the base64url alphabet. */
+static bool
+token_shape(const char *t)
+{
+    size_t pre = sizeof(RESEARCHER_TOKEN_PREFIX) - 1;
+
+    if (t == NULL || strnlen(t, RESEARCHER_TOKEN_LEN + 1) != RESEARCHER_TOKEN_LEN ||
+        strncmp(t, RESEARCHER_TOKEN_PREFIX, pre) != 0) {
+        return false;
+    }
+    for (size_t i = pre; i < RESEARCHER_TOKEN_LEN; i++) {
+        if (!lw_ascii_is_alnum(t[i]) && t[i] != '-' && t[i] != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+enum lw_rc
+researchers_authenticate(struct db *db, const char *token, struct researcher *out,
+                         struct lw_error *err)
+{
+    uint8_t hash[TOKEN_HASH_BYTES], stored[TOKEN_HASH_BYTES];
+    char hex[2 * TOKEN_HASH_BYTES + 1];
+    const char *v[1] = {(const char *)hash};
+    int lens[1] = {TOKEN_HASH_BYTES};
+    int bin[1] = {1};
+    struct pg_result *res = NULL;
+    size_t got = 0;
+    enum lw_rc rc;
+
+    if (!token_shape(token)) {
+        return lw_error_set(err, LW_ERR_NOT_FOUND, "not a current researcher token");
+    }
+    crypto_generichash(hash, sizeof(hash), (const uint8_t *)token, RESEARCHER_TOKEN_LEN, NULL, 0);
+    rc = db_query(db, "checking the token", SELECT_RESEARCHERS " WHERE r.token_hash = $1", 1, v,
+                  lens, bin, &res, NULL, err);
+    if (rc != LW_OK) {
+        return rc;
+    }
+    if (PQntuples(res) != 1) {
+        rc = lw_error_set(err, LW_ERR_NOT_FOUND, "not a current researcher token");
+        goto out;
+    }
+    db_text(res, 0, 3, hex, sizeof(hex));
+    if (sodium_hex2bin(stored, sizeof(stored), hex, strlen(hex), NULL, &got, NULL) != 0 ||
+        got != sizeof(stored) || sodium_memcmp(stored, hash, sizeof(hash)) != 0) {
+        rc = lw_error_set(err, LW_ERR_NOT_FOUND, "not a current researcher token");
+        goto out;
+    }
+    rc = fill(res, 0, out, err);
+out:
+    db_result_free(res);
+    return rc;
+}
