@@ -5,7 +5,7 @@
  *
  * The numbers and the suppression are the database's (lw_stats, the same function the research
  * role and GET /v1/stats use); this file only prints. A suppressed cell is never printed as a
- * number: "<K" in the table, an empty field in CSV (named in the row's `suppressed` column), null
+ * number: "x" in the table (not "<K": a cell withheld only to protect another may be large), an empty field in CSV (named in the row's `suppressed` column), null
  * in JSON (named in the row's "suppressed" array). JSON is storage/stats_json.h's writer, shared
  * with the API so both print the same bytes. --plot always queries the table by month, whatever
  * --by prints, and writes the file atomically after the table is printed.
@@ -56,7 +56,7 @@ stats_help(void)
         "       overlap    per number of documents an identifier appears in (1 ... 10+):\n"
         "                  distinct identifiers                                (default: kind)\n"
         "  --min-count K   suppress counts below K, 1-1000000 (default 10)\n"
-        "  --format F      table (default; suppressed cells shown as <K), csv (suppressed cells\n"
+        "  --format F      table (default; suppressed cells shown as x), csv (suppressed cells\n"
         "                  empty and named in a 'suppressed' column) or json (null, named in\n"
         "                  \"suppressed\"; the same object as GET /v1/stats)\n"
         "  --plot FILE.svg also draw documents and distinct identifiers per month as an SVG chart\n"
@@ -134,12 +134,13 @@ label_text(const char *s, char out[LABEL_TEXT_MAX])
     lw_buf_free(&b);
 }
 
-/* A cell as printed in the table: the number, or "<K" when suppressed. */
+/* A cell as printed in the table: the number, or "x" when suppressed — whether it was below K or
+ * withheld to protect another is not said, since that would tell which cells are large. */
 static void
-cell_text(const struct stats_cell *c, unsigned k, char out[CELL_MAX])
+cell_text(const struct stats_cell *c, char out[CELL_MAX])
 {
     if (c->suppressed) {
-        snprintf(out, CELL_MAX, "<%u", k);
+        snprintf(out, CELL_MAX, "x");
     } else {
         snprintf(out, CELL_MAX, "%lld", (long long)c->value);
     }
@@ -183,7 +184,7 @@ table_widths(const struct stats_table *t, bool present[STATS_MEASURES], size_t *
         *label_w = strlen(text) > *label_w ? strlen(text) : *label_w;
         for (int m = 0; m < STATS_MEASURES; m++) {
             present[m] = present[m] || r->cell[m].present;
-            cell_text(&r->cell[m], t->min_count, cell);
+            cell_text(&r->cell[m], cell);
             if (r->cell[m].present && strlen(cell) > width[m]) {
                 width[m] = strlen(cell);
             }
@@ -192,8 +193,7 @@ table_widths(const struct stats_table *t, bool present[STATS_MEASURES], size_t *
 }
 
 static void
-table_row(const struct stats_table *t, const struct stats_row *r, const bool *present,
-          size_t label_w, const size_t *width)
+table_row(const struct stats_row *r, const bool *present, size_t label_w, const size_t *width)
 {
     char text[LABEL_TEXT_MAX], cell[CELL_MAX];
 
@@ -202,7 +202,7 @@ table_row(const struct stats_table *t, const struct stats_row *r, const bool *pr
     for (int m = 0; m < STATS_MEASURES; m++) {
         if (present[m]) {
             if (r->cell[m].present) {
-                cell_text(&r->cell[m], t->min_count, cell);
+                cell_text(&r->cell[m], cell);
             } else {
                 snprintf(cell, sizeof(cell), "-");
             }
@@ -229,14 +229,14 @@ print_table(const struct stats_table *t)
     }
     printf("\n");
     for (size_t i = 0; i < t->n; i++) {
-        table_row(t, &t->rows[i], present, label_w, width);
+        table_row(&t->rows[i], present, label_w, width);
     }
     for (size_t i = 0; i < rule; i++) {
         putchar('-');
     }
     printf("\n");
-    table_row(t, &t->total, present, label_w, width);
-    printf("\ncells below %u suppressed, and complementary cells so that none can be recovered "
+    table_row(&t->total, present, label_w, width);
+    printf("\nx: suppressed — below %u, or withheld so that no suppressed cell can be recovered "
            "from the total\n", t->min_count);
 }
 

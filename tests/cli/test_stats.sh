@@ -8,7 +8,7 @@
 #     column whose cells partition its total, total - sum(visible) is 0 with nothing suppressed, or
 #     >= K with at least two cells suppressed; in every column a suppressed cell never stands alone
 #   - exact values with --min-count 1 (nothing suppressed), and --min-count changes what is shown
-#   - suppressed cells printed as "<10" (table), empty and named (csv), null and named (json)
+#   - suppressed cells printed as "x" (table), empty and named (csv), null and named (json)
 #   - --plot writes an SVG that parses as XML (python xml.etree), 800 wide with a viewBox, with both
 #     series, the hatched band over the suppressed months and a legend saying so
 #   - exit codes: bad --by / --format / --min-count 2, database unavailable 4, unwritable plot 1
@@ -127,16 +127,15 @@ def parse_table(path):
     for ln in lines[1:]:
         if ln == "" or set(ln) == {"-"}:
             continue
-        if ln.startswith("cells below "):
-            k = int(ln.split()[2])
+        if ln.startswith("x: suppressed — below "):
+            k = int(ln.split()[4].rstrip(","))
             continue
         parts = re.split(r"\s{2,}", ln.rstrip())
         assert len(parts) == 1 + len(cols), "table row %r" % ln
         cells = {}
         for c, v in zip(cols, parts[1:]):
-            if v.startswith("<"):
+            if v == "x":
                 cells[c] = SUP
-                k0 = int(v[1:])
             elif v != "-":
                 cells[c] = int(v)
         rows.append((parts[0], cells))
@@ -230,10 +229,10 @@ run stats
 expect "default: by kind, as a table" [ "$out" = "$(cat "$T/kind.table")" ]
 
 # ---- what a suppressed cell looks like ----
-expect "table: a suppressed cell is <10" grep -q '^fi_hetu  *<10 ' "$T/kind.table"
+expect "table: a suppressed cell is x" grep -q '^fi_hetu  *x ' "$T/kind.table"
 expect "table: a visible cell" grep -q '^email  *30 ' "$T/kind.table"
 expect "table: a total row" grep -q '^total  ' "$T/kind.table"
-expect "table: the footer" grep -qx 'cells below 10 suppressed, and complementary cells so that none can be recovered from the total' "$T/kind.table"
+expect "table: the footer" grep -qx 'x: suppressed — below 10, or withheld so that no suppressed cell can be recovered from the total' "$T/kind.table"
 expect "csv: the header" [ "$(head -n 1 "$T/kind.csv")" = "label,documents,records,identifiers,suppressed" ]
 expect "csv: a suppressed cell is empty and named" grep -qx 'fi_hetu,,,,documents identifiers' "$T/kind.csv"
 expect "json: a suppressed cell is null and named" python3 -c '
