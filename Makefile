@@ -1,7 +1,7 @@
 # leakwatch — one non-recursive GNU Makefile [Redis, Tor].
 #
 #   make              build ./leakwatch (release: warnings as errors, hardening)
-#   make run          install, build, start a local PostgreSQL, migrate, ingest the sample (README)
+#   make run          install, build, run the demo end to end through a private Tor network (README)
 #   make test         install missing Debian packages, build, run the whole suite (the README's command)
 #   make check        build and run every test (unit, fuzz-corpus replay, CLI)
 #   make asan         the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -139,12 +139,13 @@ test: deps
 deps:
 	$(Q)scripts/install-deps build run test
 
-# The README's run command: install what is missing, build, and run the main job end to end on the
-# embedded defaults (a project-local PostgreSQL under var/pg; scripts/quickstart says what it did).
+# The README's run command: install what is missing (the demo needs tor, python3 and the test
+# fixtures' packages too), build, and run the demo (scripts/demo: the project-local PostgreSQL, a
+# private Tor network with an onion paste site, serve, a webhook receiver; it stops all it started).
 run:
-	$(Q)scripts/install-deps build run
+	$(Q)scripts/install-deps build run test
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/quickstart
+	$(Q)scripts/demo
 
 check: $(BIN) $(UNIT_BINS) $(REPLAY_BINS)
 	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) tests/pg/with-cluster tests/run-tests $(UNIT_BINS) $(REPLAY_BINS) tests/cli/test_*.sh tests/meta/test_*.sh
