@@ -28,7 +28,7 @@ db_help(void)
            "  status    the database used, server and schema versions, documents and hits stored\n\n"
            "Database: LEAKWATCH_DB (a conninfo string or postgresql:// URI), else the libpq\n"
            "environment (PGHOST, PGDATABASE, PGUSER, ...), else the project-local cluster under\n"
-           "var/pg when it runs (make run starts it). PostgreSQL 13 or newer.\n\n"
+           "var/pg when it runs (scripts/quickstart starts it). PostgreSQL 13 or newer.\n\n"
            "Exit status: 0 ok, 2 usage error or a schema newer than this leakwatch, 4 database\n"
            "unavailable or a migration failed.\n",
            migrate_latest());

@@ -4,8 +4,8 @@
  *
  * Where: LEAKWATCH_DB (a conninfo string or postgresql:// URI) when set; else the libpq environment
  * (PGHOST, PGDATABASE, PGSERVICE, …) when any of it is set; else the project-local cluster that
- * `make run` starts (var/pg/run under the current directory, database and user leakwatch) when its
- * socket exists; else libpq's own defaults. Whatever is used, messages name it without a password.
+ * scripts/quickstart starts (var/pg/run under the current directory, database and user
+ * leakwatch) when its socket exists; else libpq's own defaults. Whatever is used, messages name it without a password.
  *
  * Errors: a server that cannot be reached, refuses the login, or goes away mid-run is LW_ERR_DB
  * (exit 4); a server older than 13 is LW_ERR_DB too. A statement that fails on a healthy
