@@ -166,6 +166,7 @@ bench: $(BENCH_BINS) $(BIN)
 	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) BENCH_OPRF_BIN=$(abspath $(O)/bench/bench_oprf) bench/ingest.sh
 	$(Q)BENCH_FETCH_BIN=$(abspath $(O)/bench/bench_fetch) bench/crawl.sh
 	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) BENCH_OPRF_BIN=$(abspath $(O)/bench/bench_oprf) bench/enroll.sh
+	$(Q)LEAKWATCH_BIN=$(abspath $(BIN)) bench/stats.sh
 
 lint:
 	$(Q)scripts/install-deps dev
