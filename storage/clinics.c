@@ -35,12 +35,11 @@
 #include "common/escape.h"
 #include "common/fold.h"
 #include "common/slice.h"
+#include "storage/tokens.h"
 #include "storage/validate.h"
 
 #define KEYWORD_MAX 200        /* bytes of a keyword as written */
 #define FOLDED_MAX 600         /* bytes of its folded form (watch_keywords.folded) */
-#define TOKEN_RANDOM_BYTES 32
-#define TOKEN_HASH_BYTES 32
 
 /* A time as ISO 8601 in UTC, "" for NULL. */
 #define ISO_TIME(col)                                                                              \
@@ -162,29 +161,14 @@ query1(struct db *db, const char *what, const char *sql, int n, const char *cons
     return rc;
 }
 
-/* A new token into token and BLAKE2b-256 of it into hash. */
-static void
-new_token(char token[CLINIC_TOKEN_LEN + 1], uint8_t hash[TOKEN_HASH_BYTES])
-{
-    uint8_t raw[TOKEN_RANDOM_BYTES];
-    size_t pre = sizeof(CLINIC_TOKEN_PREFIX) - 1;
-
-    randombytes_buf(raw, sizeof(raw));
-    memcpy(token, CLINIC_TOKEN_PREFIX, pre);
-    sodium_bin2base64(token + pre, CLINIC_TOKEN_LEN + 1 - pre, raw, sizeof(raw),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(raw, sizeof(raw));
-    crypto_generichash(hash, TOKEN_HASH_BYTES, (const uint8_t *)token, CLINIC_TOKEN_LEN, NULL, 0);
-}
-
 enum lw_rc
 clinics_add(struct db *db, const struct clinic_spec *spec, char token[CLINIC_TOKEN_LEN + 1],
             struct lw_error *err)
 {
-    uint8_t hash[TOKEN_HASH_BYTES];
+    uint8_t hash[TOKENS_HASH_BYTES];
     char id[32];
     const char *v[5];
-    int lens[5] = {0, 0, 0, 0, TOKEN_HASH_BYTES};
+    int lens[5] = {0, 0, 0, 0, TOKENS_HASH_BYTES};
     int bin[5] = {0, 0, 0, 0, 1};
     enum lw_rc rc = validate_name(spec->name, CLINIC_NAME_MAX, err);
 
@@ -195,7 +179,7 @@ clinics_add(struct db *db, const struct clinic_spec *spec, char token[CLINIC_TOK
     if (rc != LW_OK) {
         return rc;
     }
-    new_token(token, hash);
+    tokens_new(CLINIC_TOKEN_PREFIX, token, hash);
     v[0] = spec->name;
     v[1] = spec->webhook_url;
     v[2] = spec->email;
@@ -258,14 +242,14 @@ enum lw_rc
 clinics_rotate_token(struct db *db, const char *name, char token[CLINIC_TOKEN_LEN + 1],
                      struct lw_error *err)
 {
-    uint8_t hash[TOKEN_HASH_BYTES];
+    uint8_t hash[TOKENS_HASH_BYTES];
     char id[32];
     const char *v[2] = {name, (const char *)hash};
-    int lens[2] = {0, TOKEN_HASH_BYTES};
+    int lens[2] = {0, TOKENS_HASH_BYTES};
     int bin[2] = {0, 1};
     enum lw_rc rc;
 
-    new_token(token, hash);
+    tokens_new(CLINIC_TOKEN_PREFIX, token, hash);
     rc = query1(db, "rotating the clinic's token",
                 "UPDATE clinics SET token_hash = $2, token_created_at = now() WHERE name = $1 "
                 "RETURNING id", 2, v, lens, bin, id, sizeof(id), err);
@@ -345,40 +329,20 @@ clinics_list(struct db *db, clinics_each_fn fn, void *user, struct lw_error *err
     return rc;
 }
 
-/* "lwc_" and 43 characters of the base64url alphabet. */
-static bool
-token_shape(const char *t)
-{
-    size_t pre = sizeof(CLINIC_TOKEN_PREFIX) - 1;
-
-    if (t == NULL || strnlen(t, CLINIC_TOKEN_LEN + 1) != CLINIC_TOKEN_LEN ||
-        strncmp(t, CLINIC_TOKEN_PREFIX, pre) != 0) {
-        return false;
-    }
-    for (size_t i = pre; i < CLINIC_TOKEN_LEN; i++) {
-        if (!lw_ascii_is_alnum(t[i]) && t[i] != '-' && t[i] != '_') {
-            return false;
-        }
-    }
-    return true;
-}
-
 enum lw_rc
 clinics_authenticate(struct db *db, const char *token, struct clinic *out, struct lw_error *err)
 {
-    uint8_t hash[TOKEN_HASH_BYTES], stored[TOKEN_HASH_BYTES];
-    char hex[2 * TOKEN_HASH_BYTES + 1];
+    uint8_t hash[TOKENS_HASH_BYTES];
+    char hex[2 * TOKENS_HASH_BYTES + 1];
     const char *v[1] = {(const char *)hash};
-    int lens[1] = {TOKEN_HASH_BYTES};
+    int lens[1] = {TOKENS_HASH_BYTES};
     int bin[1] = {1};
     struct pg_result *res = NULL;
-    size_t got = 0;
     enum lw_rc rc;
 
-    if (!token_shape(token)) {
+    if (!tokens_hash(CLINIC_TOKEN_PREFIX, token, hash)) {
         return lw_error_set(err, LW_ERR_NOT_FOUND, "not a current clinic token");
     }
-    crypto_generichash(hash, sizeof(hash), (const uint8_t *)token, CLINIC_TOKEN_LEN, NULL, 0);
     rc = db_query(db, "checking the token",
                   "SELECT c.id, c.name, coalesce(c.webhook_url, ''), coalesce(c.email, ''),"
                   " coalesce(c.region, ''), " ISO_TIME("c.created_at") ","
@@ -392,8 +356,7 @@ clinics_authenticate(struct db *db, const char *token, struct clinic *out, struc
         goto out;
     }
     db_text(res, 0, 6, hex, sizeof(hex));
-    if (sodium_hex2bin(stored, sizeof(stored), hex, strlen(hex), NULL, &got, NULL) != 0 ||
-        got != sizeof(stored) || sodium_memcmp(stored, hash, sizeof(hash)) != 0) {
+    if (!tokens_match(hex, hash)) {
         rc = lw_error_set(err, LW_ERR_NOT_FOUND, "not a current clinic token");
         goto out;
     }

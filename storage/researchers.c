@@ -17,10 +17,9 @@
 #include <string.h>
 
 #include "common/ascii.h"
+#include "storage/tokens.h"
 #include "storage/validate.h"
 
-#define TOKEN_RANDOM_BYTES 32
-#define TOKEN_HASH_BYTES 32
 
 #define SELECT_RESEARCHERS                                                                         \
     "SELECT r.id, r.name, coalesce(to_char(r.created_at AT TIME ZONE 'UTC',"                       \
@@ -42,30 +41,14 @@ query1(struct db *db, const char *what, const char *sql, int n, const char *cons
     return rc;
 }
 
-/* A new token into token and BLAKE2b-256 of it into hash. */
-static void
-new_token(char token[RESEARCHER_TOKEN_LEN + 1], uint8_t hash[TOKEN_HASH_BYTES])
-{
-    uint8_t raw[TOKEN_RANDOM_BYTES];
-    size_t pre = sizeof(RESEARCHER_TOKEN_PREFIX) - 1;
-
-    randombytes_buf(raw, sizeof(raw));
-    memcpy(token, RESEARCHER_TOKEN_PREFIX, pre);
-    sodium_bin2base64(token + pre, RESEARCHER_TOKEN_LEN + 1 - pre, raw, sizeof(raw),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(raw, sizeof(raw));
-    crypto_generichash(hash, TOKEN_HASH_BYTES, (const uint8_t *)token, RESEARCHER_TOKEN_LEN, NULL,
-                       0);
-}
-
 enum lw_rc
 researchers_add(struct db *db, const char *name, char token[RESEARCHER_TOKEN_LEN + 1],
                 struct lw_error *err)
 {
-    uint8_t hash[TOKEN_HASH_BYTES];
+    uint8_t hash[TOKENS_HASH_BYTES];
     char id[32];
     const char *v[2] = {name, (const char *)hash};
-    int lens[2] = {0, TOKEN_HASH_BYTES};
+    int lens[2] = {0, TOKENS_HASH_BYTES};
     int bin[2] = {0, 1};
     enum lw_rc rc = validate_name(name, RESEARCHER_NAME_MAX, err);
 
@@ -73,7 +56,7 @@ researchers_add(struct db *db, const char *name, char token[RESEARCHER_TOKEN_LEN
     if (rc != LW_OK) {
         return rc;
     }
-    new_token(token, hash);
+    tokens_new(RESEARCHER_TOKEN_PREFIX, token, hash);
     rc = query1(db, "adding the researcher",
                 "INSERT INTO researchers (name, token_hash) VALUES ($1, $2)"
                 " ON CONFLICT (name) DO NOTHING RETURNING id",
@@ -106,14 +89,14 @@ enum lw_rc
 researchers_rotate_token(struct db *db, const char *name, char token[RESEARCHER_TOKEN_LEN + 1],
                          struct lw_error *err)
 {
-    uint8_t hash[TOKEN_HASH_BYTES];
+    uint8_t hash[TOKENS_HASH_BYTES];
     char id[32];
     const char *v[2] = {name, (const char *)hash};
-    int lens[2] = {0, TOKEN_HASH_BYTES};
+    int lens[2] = {0, TOKENS_HASH_BYTES};
     int bin[2] = {0, 1};
     enum lw_rc rc;
 
-    new_token(token, hash);
+    tokens_new(RESEARCHER_TOKEN_PREFIX, token, hash);
     rc = query1(db, "rotating the researcher's token",
                 "UPDATE researchers SET token_hash = $2 WHERE name = $1 RETURNING id", 2, v, lens,
                 bin, id, sizeof(id), err);
@@ -157,41 +140,21 @@ researchers_list(struct db *db, researchers_each_fn fn, void *user, struct lw_er
     return rc;
 }
 
-/* "lwr_" and 43 characters of the base64url alphabet. */
-static bool
-token_shape(const char *t)
-{
-    size_t pre = sizeof(RESEARCHER_TOKEN_PREFIX) - 1;
-
-    if (t == NULL || strnlen(t, RESEARCHER_TOKEN_LEN + 1) != RESEARCHER_TOKEN_LEN ||
-        strncmp(t, RESEARCHER_TOKEN_PREFIX, pre) != 0) {
-        return false;
-    }
-    for (size_t i = pre; i < RESEARCHER_TOKEN_LEN; i++) {
-        if (!lw_ascii_is_alnum(t[i]) && t[i] != '-' && t[i] != '_') {
-            return false;
-        }
-    }
-    return true;
-}
-
 enum lw_rc
 researchers_authenticate(struct db *db, const char *token, struct researcher *out,
                          struct lw_error *err)
 {
-    uint8_t hash[TOKEN_HASH_BYTES], stored[TOKEN_HASH_BYTES];
-    char hex[2 * TOKEN_HASH_BYTES + 1];
+    uint8_t hash[TOKENS_HASH_BYTES];
+    char hex[2 * TOKENS_HASH_BYTES + 1];
     const char *v[1] = {(const char *)hash};
-    int lens[1] = {TOKEN_HASH_BYTES};
+    int lens[1] = {TOKENS_HASH_BYTES};
     int bin[1] = {1};
     struct pg_result *res = NULL;
-    size_t got = 0;
     enum lw_rc rc;
 
-    if (!token_shape(token)) {
+    if (!tokens_hash(RESEARCHER_TOKEN_PREFIX, token, hash)) {
         return lw_error_set(err, LW_ERR_NOT_FOUND, "not a current researcher token");
     }
-    crypto_generichash(hash, sizeof(hash), (const uint8_t *)token, RESEARCHER_TOKEN_LEN, NULL, 0);
     rc = db_query(db, "checking the token", SELECT_RESEARCHERS " WHERE r.token_hash = $1", 1, v,
                   lens, bin, &res, NULL, err);
     if (rc != LW_OK) {
@@ -202,8 +165,7 @@ researchers_authenticate(struct db *db, const char *token, struct researcher *ou
         goto out;
     }
     db_text(res, 0, 3, hex, sizeof(hex));
-    if (sodium_hex2bin(stored, sizeof(stored), hex, strlen(hex), NULL, &got, NULL) != 0 ||
-        got != sizeof(stored) || sodium_memcmp(stored, hash, sizeof(hash)) != 0) {
+    if (!tokens_match(hex, hash)) {
         rc = lw_error_set(err, LW_ERR_NOT_FOUND, "not a current researcher token");
         goto out;
     }
