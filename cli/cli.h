@@ -9,6 +9,7 @@
 #define LW_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/error.h"
 #include "storage/db.h"
@@ -51,6 +52,20 @@ enum lw_rc cli_connect(struct db **db, struct lw_error *err);
  * --help prints help() and sets *helped (the caller returns LW_OK). Anything else, operands
  * included, is a usage error.
  */
+/* The options of a `COMMAND SUB NAME` subcommand (argv[0] is SUB's last word; sub, "remove" or
+ * "token rotate", names it in messages): *name; --help prints help() and returns
+ * LW_ERR_NOT_FOUND (the caller returns LW_OK). Anything else is a usage error. */
+enum lw_rc cli_name_arg(int argc, char **argv, const char *command, const char *sub,
+                        void (*help)(void), const char **name, struct lw_error *err);
+
+/* s escaped as one line of text into out (cut to fit; cap ≥ 1). */
+void cli_text(const char *s, char *out, size_t cap);
+
+/* A new API token: alone on its line when stdout is not a terminal (for scripts), else with a
+ * sentence saying it is shown once. kind: "clinic", "researcher"; verb: "Added", "New token
+ * for". */
+void cli_print_token(const char *kind, const char *verb, const char *name, const char *token);
+
 enum lw_rc cli_list_args(int argc, char **argv, const char *command, void (*help)(void),
                          bool *json, bool *helped, struct lw_error *err);
 

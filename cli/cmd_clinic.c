@@ -59,18 +59,6 @@ clinic_help(void)
         "or a bad option value (the message names the option), 4 database unavailable.\n");
 }
 
-/* s escaped as one line of text. */
-static void
-text_of(const char *s, char *out, size_t cap)
-{
-    struct lw_buf b;
-
-    lw_buf_init(&b, cap - 1);
-    (void)lw_escape(&b, lw_slice_cstr(s), LW_ESCAPE_TEXT); /* a prefix when too long */
-    snprintf(out, cap, "%s", b.data != NULL ? b.data : "");
-    lw_buf_free(&b);
-}
-
 /* storage's "member: why" as "--option: why", a usage error. */
 static enum lw_rc
 invalid_spec(struct lw_error *err)
@@ -90,21 +78,6 @@ invalid_spec(struct lw_error *err)
         }
     }
     return cli_usage_error(err, "clinic", "%s", msg);
-}
-
-static void
-print_token(const char *verb, const char *name, const char *token)
-{
-    char n[4 * CLINIC_NAME_MAX + 1];
-
-    if (!isatty(STDOUT_FILENO)) {
-        printf("%s\n", token);
-        return;
-    }
-    text_of(name, n, sizeof(n));
-    printf("%s clinic %s. Its API token, shown only this once (leakwatch keeps only a hash):\n"
-           "%s\n",
-           verb, n, token);
 }
 
 /* ---- add and set ---- */
@@ -171,7 +144,7 @@ run_add(int argc, char **argv, struct lw_error *err)
         }
     }
     if (rc == LW_OK) {
-        print_token("Added", s.name, token);
+        cli_print_token("clinic", "Added", s.name, token);
     }
     lw_wipe(token, sizeof(token));
     db_close(db);
@@ -202,7 +175,7 @@ run_set(int argc, char **argv, struct lw_error *err)
         }
     }
     if (rc == LW_OK) {
-        text_of(s.name, name, sizeof(name));
+        cli_text(s.name, name, sizeof(name));
         printf("updated clinic %s\n", name);
     }
     db_close(db);
@@ -277,9 +250,9 @@ print_table(const struct clinic_rows *r)
         const struct clinic *c = &r->v[i];
         char name[4 * CLINIC_NAME_MAX + 1], hook[4 * 256], mail[4 * CLINIC_EMAIL_MAX + 1];
 
-        text_of(c->name, name, sizeof(name));
-        text_of(c->webhook_url[0] != '\0' ? c->webhook_url : "-", hook, sizeof(hook));
-        text_of(c->email[0] != '\0' ? c->email : "-", mail, sizeof(mail));
+        cli_text(c->name, name, sizeof(name));
+        cli_text(c->webhook_url[0] != '\0' ? c->webhook_url : "-", hook, sizeof(hook));
+        cli_text(c->email[0] != '\0' ? c->email : "-", mail, sizeof(mail));
         printf("%-20s  %-6s  %-40s  %-30s  %9llu  %8llu  %6llu  %10llu  %s\n", name,
                c->region[0] != '\0' ? c->region : "-", hook, mail,
                (unsigned long long)c->watch_rows, (unsigned long long)c->keywords,
@@ -316,35 +289,13 @@ run_list(int argc, char **argv, struct lw_error *err)
 
 /* ---- remove and token rotate: NAME alone ---- */
 
-/* LW_ERR_NOT_FOUND: --help was shown. */
-static enum lw_rc
-parse_name(int argc, char **argv, const char *what, const char **name, struct lw_error *err)
-{
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int c;
-
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c != 'h') {
-            return cli_usage_error(err, "clinic", "bad option for clinic %s", what);
-        }
-        clinic_help();
-        return LW_ERR_NOT_FOUND;
-    }
-    if (optind + 1 != argc) {
-        return cli_usage_error(err, "clinic", "name one clinic: clinic %s NAME", what);
-    }
-    *name = argv[optind];
-    return LW_OK;
-}
-
 static enum lw_rc
 run_remove(int argc, char **argv, struct lw_error *err)
 {
     struct db *db = NULL;
     const char *name = NULL;
     char text[4 * CLINIC_NAME_MAX + 1];
-    enum lw_rc rc = parse_name(argc, argv, "remove", &name, err);
+    enum lw_rc rc = cli_name_arg(argc, argv, "clinic", "remove", clinic_help, &name, err);
 
     if (rc == LW_ERR_NOT_FOUND) {
         return LW_OK;
@@ -356,7 +307,7 @@ run_remove(int argc, char **argv, struct lw_error *err)
         rc = clinics_remove(db, name, err);
     }
     if (rc == LW_OK) {
-        text_of(name, text, sizeof(text));
+        cli_text(name, text, sizeof(text));
         printf("removed clinic %s (its watchlist, keywords and alerts with it)\n", text);
     }
     db_close(db);
@@ -374,7 +325,7 @@ run_rotate(int argc, char **argv, struct lw_error *err)
     if (argc < 2 || strcmp(argv[1], "rotate") != 0) {
         return cli_usage_error(err, "clinic", "clinic token rotate NAME");
     }
-    rc = parse_name(argc - 1, argv + 1, "token rotate", &name, err);
+    rc = cli_name_arg(argc - 1, argv + 1, "clinic", "token rotate", clinic_help, &name, err);
     if (rc == LW_ERR_NOT_FOUND) {
         return LW_OK;
     }
@@ -385,7 +336,7 @@ run_rotate(int argc, char **argv, struct lw_error *err)
         rc = clinics_rotate_token(db, name, token, err);
     }
     if (rc == LW_OK) {
-        print_token("New token for", name, token);
+        cli_print_token("clinic", "New token for", name, token);
     }
     lw_wipe(token, sizeof(token));
     db_close(db);

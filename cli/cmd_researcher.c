@@ -45,63 +45,13 @@ researcher_help(void)
         "error or a bad name, 4 database unavailable.\n");
 }
 
-/* s escaped as one line of text. */
-static void
-text_of(const char *s, char *out, size_t cap)
-{
-    struct lw_buf b;
-
-    lw_buf_init(&b, cap - 1);
-    (void)lw_escape(&b, lw_slice_cstr(s), LW_ESCAPE_TEXT); /* a prefix when too long */
-    snprintf(out, cap, "%s", b.data != NULL ? b.data : "");
-    lw_buf_free(&b);
-}
-
-static void
-print_token(const char *verb, const char *name, const char *token)
-{
-    char n[4 * RESEARCHER_NAME_MAX + 1];
-
-    if (!isatty(STDOUT_FILENO)) {
-        printf("%s\n", token);
-        return;
-    }
-    text_of(name, n, sizeof(n));
-    printf("%s researcher %s. Its API token, shown only this once (leakwatch keeps only a "
-           "hash):\n%s\n",
-           verb, n, token);
-}
-
-/* NAME alone. LW_ERR_NOT_FOUND: --help was shown. */
-static enum lw_rc
-parse_name(int argc, char **argv, const char *what, const char **name, struct lw_error *err)
-{
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int c;
-
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c != 'h') {
-            return cli_usage_error(err, "researcher", "bad option for researcher %s", what);
-        }
-        researcher_help();
-        return LW_ERR_NOT_FOUND;
-    }
-    if (optind + 1 != argc) {
-        return cli_usage_error(err, "researcher", "name one researcher: researcher %s NAME",
-                               what);
-    }
-    *name = argv[optind];
-    return LW_OK;
-}
-
 static enum lw_rc
 run_add(int argc, char **argv, struct lw_error *err)
 {
     struct db *db = NULL;
     const char *name = NULL;
     char token[RESEARCHER_TOKEN_LEN + 1] = "";
-    enum lw_rc rc = parse_name(argc, argv, "add", &name, err);
+    enum lw_rc rc = cli_name_arg(argc, argv, "researcher", "add", researcher_help, &name, err);
 
     if (rc == LW_ERR_NOT_FOUND) {
         return LW_OK;
@@ -118,7 +68,7 @@ run_add(int argc, char **argv, struct lw_error *err)
         }
     }
     if (rc == LW_OK) {
-        print_token("Added", name, token);
+        cli_print_token("researcher", "Added", name, token);
     }
     lw_wipe(token, sizeof(token));
     db_close(db);
@@ -136,7 +86,8 @@ run_rotate(int argc, char **argv, struct lw_error *err)
     if (argc < 2 || strcmp(argv[1], "rotate") != 0) {
         return cli_usage_error(err, "researcher", "researcher token rotate NAME");
     }
-    rc = parse_name(argc - 1, argv + 1, "token rotate", &name, err);
+    rc = cli_name_arg(argc - 1, argv + 1, "researcher", "token rotate", researcher_help, &name,
+                      err);
     if (rc == LW_ERR_NOT_FOUND) {
         return LW_OK;
     }
@@ -147,7 +98,7 @@ run_rotate(int argc, char **argv, struct lw_error *err)
         rc = researchers_rotate_token(db, name, token, err);
     }
     if (rc == LW_OK) {
-        print_token("New token for", name, token);
+        cli_print_token("researcher", "New token for", name, token);
     }
     lw_wipe(token, sizeof(token));
     db_close(db);
@@ -160,7 +111,8 @@ run_remove(int argc, char **argv, struct lw_error *err)
     struct db *db = NULL;
     const char *name = NULL;
     char text[4 * RESEARCHER_NAME_MAX + 1];
-    enum lw_rc rc = parse_name(argc, argv, "remove", &name, err);
+    enum lw_rc rc =
+        cli_name_arg(argc, argv, "researcher", "remove", researcher_help, &name, err);
 
     if (rc == LW_ERR_NOT_FOUND) {
         return LW_OK;
@@ -172,7 +124,7 @@ run_remove(int argc, char **argv, struct lw_error *err)
         rc = researchers_remove(db, name, err);
     }
     if (rc == LW_OK) {
-        text_of(name, text, sizeof(text));
+        cli_text(name, text, sizeof(text));
         printf("removed researcher %s\n", text);
     }
     db_close(db);
@@ -214,7 +166,7 @@ print_rows(const struct researcher_rows *rows, bool json)
         struct lw_buf b;
 
         if (!json) {
-            text_of(r->name, name, sizeof(name));
+            cli_text(r->name, name, sizeof(name));
             printf("%-30s  %s\n", name, r->created_at);
             continue;
         }
