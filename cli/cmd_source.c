@@ -277,26 +277,14 @@ collect(void *user, const struct source_info *s)
     }
 }
 
-/* s escaped as one line of text (names given to ingest --label may hold anything). */
-static void
-text_of(const char *s, char *out, size_t cap)
-{
-    struct lw_buf b;
-
-    lw_buf_init(&b, cap - 1);
-    (void)lw_escape(&b, lw_slice_cstr(s), LW_ESCAPE_TEXT); /* a prefix when too long */
-    snprintf(out, cap, "%s", b.data != NULL ? b.data : "");
-    lw_buf_free(&b);
-}
-
 static void
 print_row(const struct source_info *s, int name_w, int via_w)
 {
     char name[4 * SOURCE_NAME_MAX + 1], every[32], via[4 * 256];
     bool file = s->kind == SOURCE_FILE;
 
-    text_of(s->name, name, sizeof(name));
-    text_of(file ? "-" : s->via, via, sizeof(via));
+    cli_text(s->name, name, sizeof(name));
+    cli_text(file ? "-" : s->via, via, sizeof(via));
     format_every(s->every_seconds, every, sizeof(every));
     printf("%-*s  %-5s  %-6s  %-*s  %-20s  %-20s  %8d  %9lld  %6lld\n", name_w, name,
            source_kind_name(s->kind), file ? "-" : every, via_w, via,
@@ -318,9 +306,9 @@ print_table(const struct source_rows *r)
         char buf[4 * 256];
         int nw, vw;
 
-        text_of(r->v[i].name, buf, sizeof(buf));
+        cli_text(r->v[i].name, buf, sizeof(buf));
         nw = (int)strlen(buf);
-        text_of(r->v[i].via, buf, sizeof(buf));
+        cli_text(r->v[i].via, buf, sizeof(buf));
         vw = (int)strlen(buf);
         name_w = nw > name_w ? nw : name_w;
         via_w = vw > via_w ? vw : via_w;
@@ -428,7 +416,7 @@ run_remove(int argc, char **argv, struct lw_error *err)
         rc = sources_remove(db, argv[optind], err);
     }
     if (rc == LW_OK) {
-        text_of(argv[optind], name, sizeof(name));
+        cli_text(argv[optind], name, sizeof(name));
         printf("removed source %s (its queued URLs with it; its documents stay)\n", name);
     }
     db_close(db);

@@ -122,18 +122,6 @@ parse_opts(int argc, char **argv, struct stats_opts *o, struct lw_error *err)
 
 /* ---- the table ---- */
 
-/* The label as one line of text. */
-static void
-label_text(const char *s, char out[LABEL_TEXT_MAX])
-{
-    struct lw_buf b;
-
-    lw_buf_init(&b, LABEL_TEXT_MAX - 1);
-    (void)lw_escape(&b, lw_slice_cstr(s), LW_ESCAPE_TEXT); /* a prefix when too long */
-    snprintf(out, LABEL_TEXT_MAX, "%s", b.data != NULL ? b.data : "");
-    lw_buf_free(&b);
-}
-
 /* A cell as printed in the table: the number, or "x" when suppressed — whether it was below K or
  * withheld to protect another is not said, since that would tell which cells are large. */
 static void
@@ -180,7 +168,7 @@ table_widths(const struct stats_table *t, bool present[STATS_MEASURES], size_t *
     for (size_t i = 0; i <= t->n; i++) {
         const struct stats_row *r = i < t->n ? &t->rows[i] : &t->total;
 
-        label_text(r->label, text);
+        cli_text(r->label, text, sizeof(text));
         *label_w = strlen(text) > *label_w ? strlen(text) : *label_w;
         for (int m = 0; m < STATS_MEASURES; m++) {
             present[m] = present[m] || r->cell[m].present;
@@ -197,7 +185,7 @@ table_row(const struct stats_row *r, const bool *present, size_t label_w, const 
 {
     char text[LABEL_TEXT_MAX], cell[CELL_MAX];
 
-    label_text(r->label, text);
+    cli_text(r->label, text, sizeof(text));
     printf("%-*s", (int)label_w, text);
     for (int m = 0; m < STATS_MEASURES; m++) {
         if (present[m]) {
@@ -248,7 +236,7 @@ csv_row(const struct stats_row *r)
     char text[LABEL_TEXT_MAX];
     bool quote, first = true;
 
-    label_text(r->label, text);
+    cli_text(r->label, text, sizeof(text));
     quote = strpbrk(text, ",\"") != NULL;
     if (quote) {
         putchar('"');
