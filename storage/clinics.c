@@ -145,22 +145,6 @@ query(struct db *db, const char *what, const char *sql, int n, const char *const
     return db_query(db, what, sql, n, v, NULL, NULL, res, NULL, err);
 }
 
-/* The first column of the first row ("" when no row) into out. */
-static enum lw_rc
-query1(struct db *db, const char *what, const char *sql, int n, const char *const *v,
-       const int *lens, const int *bin, char *out, size_t cap, struct lw_error *err)
-{
-    struct pg_result *res = NULL;
-    enum lw_rc rc = db_query(db, what, sql, n, v, lens, bin, &res, NULL, err);
-
-    out[0] = '\0';
-    if (rc == LW_OK && PQntuples(res) > 0) {
-        db_text(res, 0, 0, out, cap);
-    }
-    db_result_free(res);
-    return rc;
-}
-
 enum lw_rc
 clinics_add(struct db *db, const struct clinic_spec *spec, char token[CLINIC_TOKEN_LEN + 1],
             struct lw_error *err)
@@ -185,10 +169,10 @@ clinics_add(struct db *db, const struct clinic_spec *spec, char token[CLINIC_TOK
     v[2] = spec->email;
     v[3] = spec->region;
     v[4] = (const char *)hash;
-    rc = query1(db, "adding the clinic",
-                "INSERT INTO clinics (name, webhook_url, email, region, token_hash) "
-                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING id",
-                5, v, lens, bin, id, sizeof(id), err);
+    rc = db_query1(db, "adding the clinic",
+                   "INSERT INTO clinics (name, webhook_url, email, region, token_hash) "
+                   "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING id",
+                   5, v, lens, bin, id, sizeof(id), err);
     if (rc == LW_OK && id[0] == '\0') {
         rc = lw_error_set(err, LW_ERR_EXISTS, "a clinic named %s exists", spec->name);
     }
@@ -211,13 +195,13 @@ clinics_update(struct db *db, const struct clinic_spec *spec, struct lw_error *e
     if (rc != LW_OK) {
         return rc;
     }
-    rc = query1(db, "changing the clinic",
-                "UPDATE clinics SET"
-                " webhook_url = CASE WHEN $2::text IS NULL THEN webhook_url"
-                "  ELSE nullif($2, '') END,"
-                " email = CASE WHEN $3::text IS NULL THEN email ELSE nullif($3, '') END,"
-                " region = CASE WHEN $4::text IS NULL THEN region ELSE nullif($4, '') END"
-                " WHERE name = $1 RETURNING id", 4, v, NULL, NULL, id, sizeof(id), err);
+    rc = db_query1(db, "changing the clinic",
+                   "UPDATE clinics SET"
+                   " webhook_url = CASE WHEN $2::text IS NULL THEN webhook_url"
+                   "  ELSE nullif($2, '') END,"
+                   " email = CASE WHEN $3::text IS NULL THEN email ELSE nullif($3, '') END,"
+                   " region = CASE WHEN $4::text IS NULL THEN region ELSE nullif($4, '') END"
+                   " WHERE name = $1 RETURNING id", 4, v, NULL, NULL, id, sizeof(id), err);
     if (rc == LW_OK && id[0] == '\0') {
         rc = lw_error_set(err, LW_ERR_NOT_FOUND, "no clinic named %s", spec->name);
     }
@@ -229,8 +213,8 @@ clinics_remove(struct db *db, const char *name, struct lw_error *err)
 {
     char id[32];
     const char *v[1] = {name};
-    enum lw_rc rc = query1(db, "removing the clinic", "DELETE FROM clinics WHERE name = $1 "
-                           "RETURNING id", 1, v, NULL, NULL, id, sizeof(id), err);
+    enum lw_rc rc = db_query1(db, "removing the clinic", "DELETE FROM clinics WHERE name = $1 "
+                              "RETURNING id", 1, v, NULL, NULL, id, sizeof(id), err);
 
     if (rc == LW_OK && id[0] == '\0') {
         return lw_error_set(err, LW_ERR_NOT_FOUND, "no clinic named %s", name);
@@ -250,9 +234,9 @@ clinics_rotate_token(struct db *db, const char *name, char token[CLINIC_TOKEN_LE
     enum lw_rc rc;
 
     tokens_new(CLINIC_TOKEN_PREFIX, token, hash);
-    rc = query1(db, "rotating the clinic's token",
-                "UPDATE clinics SET token_hash = $2, token_created_at = now() WHERE name = $1 "
-                "RETURNING id", 2, v, lens, bin, id, sizeof(id), err);
+    rc = db_query1(db, "rotating the clinic's token",
+                   "UPDATE clinics SET token_hash = $2, token_created_at = now() WHERE name = $1 "
+                   "RETURNING id", 2, v, lens, bin, id, sizeof(id), err);
     if (rc == LW_OK && id[0] == '\0') {
         rc = lw_error_set(err, LW_ERR_NOT_FOUND, "no clinic named %s", name);
     }
@@ -457,8 +441,8 @@ clinic_exists(struct db *db, const char *id, struct lw_error *err)
 {
     char got[32];
     const char *v[1] = {id};
-    enum lw_rc rc = query1(db, "reading the clinic", "SELECT id FROM clinics WHERE id = $1 "
-                           "FOR SHARE", 1, v, NULL, NULL, got, sizeof(got), err);
+    enum lw_rc rc = db_query1(db, "reading the clinic", "SELECT id FROM clinics WHERE id = $1 "
+                              "FOR SHARE", 1, v, NULL, NULL, got, sizeof(got), err);
 
     if (rc == LW_OK && got[0] == '\0') {
         rc = lw_error_set(err, LW_ERR_NOT_FOUND, "no clinic with id %s", id);

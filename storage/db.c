@@ -250,6 +250,21 @@ db_result_free(struct pg_result *res)
     PQclear(res);
 }
 
+enum lw_rc
+db_query1(struct db *db, const char *what, const char *sql, int nparams, const char *const *values,
+          const int *lens, const int *binary, char *out, size_t cap, struct lw_error *err)
+{
+    struct pg_result *res = NULL;
+    enum lw_rc rc = db_query(db, what, sql, nparams, values, lens, binary, &res, NULL, err);
+
+    out[0] = '\0';
+    if (rc == LW_OK && PQntuples(res) > 0) {
+        db_text(res, 0, 0, out, cap);
+    }
+    db_result_free(res);
+    return rc;
+}
+
 void
 db_text(const struct pg_result *res, int row, int col, char *out, size_t cap)
 {

@@ -62,6 +62,11 @@ enum lw_rc db_query(struct db *db, const char *what, const char *sql, int nparam
                     struct pg_result **res, char sqlstate[6], struct lw_error *err);
 
 void db_result_free(struct pg_result *res);
+/* db_query, then the first column of the first row into out (cut to fit, NUL-terminated; "" when
+ * there is no row or it is NULL). The result is freed here. */
+enum lw_rc db_query1(struct db *db, const char *what, const char *sql, int nparams,
+                     const char *const *values, const int *lens, const int *binary, char *out,
+                     size_t cap, struct lw_error *err);
 
 /* A result's text value at (row, col) into out (cut to fit, NUL-terminated; "" for NULL). */
 void db_text(const struct pg_result *res, int row, int col, char *out, size_t cap);

@@ -25,22 +25,6 @@
     "SELECT r.id, r.name, coalesce(to_char(r.created_at AT TIME ZONE 'UTC',"                       \
     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), encode(r.token_hash, 'hex') FROM researchers r"
 
-/* The first column of the first row ("" when no row) into out. */
-static enum lw_rc
-query1(struct db *db, const char *what, const char *sql, int n, const char *const *v,
-       const int *lens, const int *bin, char *out, size_t cap, struct lw_error *err)
-{
-    struct pg_result *res = NULL;
-    enum lw_rc rc = db_query(db, what, sql, n, v, lens, bin, &res, NULL, err);
-
-    out[0] = '\0';
-    if (rc == LW_OK && PQntuples(res) > 0) {
-        db_text(res, 0, 0, out, cap);
-    }
-    db_result_free(res);
-    return rc;
-}
-
 enum lw_rc
 researchers_add(struct db *db, const char *name, char token[RESEARCHER_TOKEN_LEN + 1],
                 struct lw_error *err)
@@ -57,10 +41,10 @@ researchers_add(struct db *db, const char *name, char token[RESEARCHER_TOKEN_LEN
         return rc;
     }
     tokens_new(RESEARCHER_TOKEN_PREFIX, token, hash);
-    rc = query1(db, "adding the researcher",
-                "INSERT INTO researchers (name, token_hash) VALUES ($1, $2)"
-                " ON CONFLICT (name) DO NOTHING RETURNING id",
-                2, v, lens, bin, id, sizeof(id), err);
+    rc = db_query1(db, "adding the researcher",
+                   "INSERT INTO researchers (name, token_hash) VALUES ($1, $2)"
+                   " ON CONFLICT (name) DO NOTHING RETURNING id",
+                   2, v, lens, bin, id, sizeof(id), err);
     if (rc == LW_OK && id[0] == '\0') {
         rc = lw_error_set(err, LW_ERR_EXISTS, "a researcher named %s exists", name);
     }
@@ -75,9 +59,9 @@ researchers_remove(struct db *db, const char *name, struct lw_error *err)
 {
     char id[32];
     const char *v[1] = {name};
-    enum lw_rc rc = query1(db, "removing the researcher",
-                           "DELETE FROM researchers WHERE name = $1 RETURNING id", 1, v, NULL,
-                           NULL, id, sizeof(id), err);
+    enum lw_rc rc = db_query1(db, "removing the researcher",
+                              "DELETE FROM researchers WHERE name = $1 RETURNING id", 1, v, NULL,
+                              NULL, id, sizeof(id), err);
 
     if (rc == LW_OK && id[0] == '\0') {
         return lw_error_set(err, LW_ERR_NOT_FOUND, "no researcher named %s", name);
@@ -97,9 +81,9 @@ researchers_rotate_token(struct db *db, const char *name, char token[RESEARCHER_
     enum lw_rc rc;
 
     tokens_new(RESEARCHER_TOKEN_PREFIX, token, hash);
-    rc = query1(db, "rotating the researcher's token",
-                "UPDATE researchers SET token_hash = $2 WHERE name = $1 RETURNING id", 2, v, lens,
-                bin, id, sizeof(id), err);
+    rc = db_query1(db, "rotating the researcher's token",
+                   "UPDATE researchers SET token_hash = $2 WHERE name = $1 RETURNING id", 2, v,
+                   lens, bin, id, sizeof(id), err);
     if (rc == LW_OK && id[0] == '\0') {
         rc = lw_error_set(err, LW_ERR_NOT_FOUND, "no researcher named %s", name);
     }

@@ -311,22 +311,6 @@ query(struct db *db, const char *what, const char *sql, int n, const char *const
     return db_query(db, what, sql, n, v, NULL, NULL, res, NULL, err);
 }
 
-/* The first column of the first row ("" when no row) into out. */
-static enum lw_rc
-query1(struct db *db, const char *what, const char *sql, int n, const char *const *v, char *out,
-       size_t cap, struct lw_error *err)
-{
-    struct pg_result *res = NULL;
-    enum lw_rc rc = query(db, what, sql, n, v, &res, err);
-
-    out[0] = '\0';
-    if (rc == LW_OK && PQntuples(res) > 0) {
-        snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
-    }
-    db_result_free(res);
-    return rc;
-}
-
 /* The two inserts. LW_ERR_EXISTS (err filled) when the name is taken; LW_ERR_EXISTS with
  * *url_held set (err not filled) when the URL is in the queue already. */
 static enum lw_rc
@@ -342,19 +326,19 @@ insert(struct db *db, const struct source_spec *s, const char *url, bool *url_he
     *url_held = false;
     snprintf(every, sizeof(every), "%lld",
              (long long)(s->every_seconds != 0 ? s->every_seconds : EVERY_DEFAULT));
-    rc = query1(db, "adding the source",
-                "INSERT INTO sources (name, kind, url, link_pattern, raw_template, every, via, "
-                "region) VALUES ($1, $2, $3, $4, $5, make_interval(secs => $6::bigint), $7, $8) "
-                "ON CONFLICT (name) DO NOTHING RETURNING id",
-                8, v, id, sizeof(id), err);
+    rc = db_query1(db, "adding the source",
+                   "INSERT INTO sources (name, kind, url, link_pattern, raw_template, every, via, "
+                   "region) VALUES ($1, $2, $3, $4, $5, make_interval(secs => $6::bigint), $7, $8) "
+                   "ON CONFLICT (name) DO NOTHING RETURNING id",
+                   8, v, NULL, NULL, id, sizeof(id), err);
     if (rc == LW_OK && id[0] == '\0') {
         return lw_error_set(err, LW_ERR_EXISTS, "a source named %s exists", s->name);
     }
     if (rc == LW_OK) {
-        rc = query1(db, "queueing the source's URL",
-                    "INSERT INTO crawl_urls (url, source_id, kind, next_fetch_at) "
-                    "VALUES ($1, $2, $3, now()) ON CONFLICT (url) DO NOTHING RETURNING id",
-                    3, q, id, sizeof(id), err);
+        rc = db_query1(db, "queueing the source's URL",
+                       "INSERT INTO crawl_urls (url, source_id, kind, next_fetch_at) "
+                       "VALUES ($1, $2, $3, now()) ON CONFLICT (url) DO NOTHING RETURNING id",
+                       3, q, NULL, NULL, id, sizeof(id), err);
         if (rc == LW_OK && id[0] == '\0') {
             *url_held = true;
             rc = LW_ERR_EXISTS;
@@ -369,9 +353,10 @@ url_taken(struct db *db, const char *url, struct lw_error *err)
 {
     char holder[SOURCE_NAME_MAX + 1];
     const char *v[1] = {url};
-    enum lw_rc rc = query1(db, "looking up the URL",
-                           "SELECT s.name FROM crawl_urls c JOIN sources s ON s.id = c.source_id "
-                           "WHERE c.url = $1", 1, v, holder, sizeof(holder), err);
+    enum lw_rc rc = db_query1(db, "looking up the URL",
+                              "SELECT s.name FROM crawl_urls c JOIN sources s"
+                              " ON s.id = c.source_id WHERE c.url = $1",
+                              1, v, NULL, NULL, holder, sizeof(holder), err);
 
     if (rc != LW_OK) {
         return rc;
@@ -417,8 +402,8 @@ sources_remove(struct db *db, const char *name, struct lw_error *err)
 {
     char id[32];
     const char *v[1] = {name};
-    enum lw_rc rc = query1(db, "removing the source", "DELETE FROM sources WHERE name = $1 "
-                           "RETURNING id", 1, v, id, sizeof(id), err);
+    enum lw_rc rc = db_query1(db, "removing the source", "DELETE FROM sources WHERE name = $1 "
+                              "RETURNING id", 1, v, NULL, NULL, id, sizeof(id), err);
 
     if (rc == LW_OK && id[0] == '\0') {
         return lw_error_set(err, LW_ERR_NOT_FOUND, "no source named %s", name);
